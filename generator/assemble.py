@@ -1,0 +1,129 @@
+"""Assemble a document model from selected clauses, a skeleton and a profile."""
+
+from __future__ import annotations
+
+from . import vocabulary as V
+from .clauses import Clause, Library
+from .errors import Problem, RenderError
+from .mdparse import MarkdownProblem, parse_markdown
+from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Paragraph, Section, Span
+from .profile import Profile
+from .selection import Decision, selected
+from .skeletons import Templates
+from .templating import clause_context, render_text
+
+
+def render_markdown_blocks(source: str, context: dict, shown: str, first_line: int = 1) -> list[Block]:
+    """Render Jinja/Markdown text for a profile and parse it into blocks.
+
+    Raises:
+        RenderError: for template errors and unsupported Markdown.
+    """
+    text = render_text(source, context, shown, first_line)
+    try:
+        return parse_markdown(text)
+    except MarkdownProblem as exc:
+        raise RenderError(f"Cannot render {shown}", [Problem(shown, "", str(exc), first_line)]) from None
+
+
+def assemble(
+    doc: str, decisions: list[Decision], library: Library, templates: Templates, profile: Profile
+) -> Document:
+    """Build one document (``tos``, ``sop`` or ``tips``) for a profile.
+
+    Raises:
+        RenderError: when a clause or skeleton text fails to render, or a
+            clause names a section the skeleton does not have.
+    """
+    skeleton = templates.skeletons[doc]
+    context = clause_context(profile.data)
+    common = templates.common
+    chosen = selected(decisions, doc)
+    by_section: dict[str, list[Clause]] = {}
+    problems = []
+    for clause in chosen:
+        if clause.section not in skeleton.section_ids:
+            problems.append(
+                Problem(
+                    clause.file,
+                    "section",
+                    f"unknown section {clause.section!r}; {skeleton.file} has: {', '.join(skeleton.section_ids)}",
+                )
+            )
+        by_section.setdefault(clause.section, []).append(clause)
+    if problems:
+        raise RenderError("Clauses name sections that do not exist", problems)
+
+    sections: list[Section] = []
+    for spec in skeleton.data["sections"]:
+        clauses = sorted(by_section.get(spec["id"], []), key=Clause.sort_key)
+        if not clauses:
+            continue
+        number = str(len(sections) + 1)
+        intro = (
+            render_markdown_blocks(spec["intro"], context, f"{skeleton.file}#{spec['id']}")
+            if spec["intro"]
+            else []
+        )
+        blocks = [
+            ClauseBlock(
+                f"{number}.{i}",
+                c.id,
+                c.title,
+                render_markdown_blocks(c.body, context, c.file, c.body_line),
+                c.version,
+            )
+            for i, c in enumerate(clauses, 1)
+        ]
+        sections.append(Section(number, spec["id"], spec["title"], intro, blocks))
+
+    appendices = []
+    if skeleton.data["counsel_appendix"]:
+        appendix = _counsel_appendix(decisions, common, context)
+        if appendix is not None:
+            appendices.append(appendix)
+
+    effective = profile.data["effective_date"]
+    return Document(
+        kind=doc,
+        title=skeleton.data["title"],
+        company=profile.name,
+        library_name=library.name,
+        library_version=library.version,
+        effective_date=effective.isoformat() if effective else common["effective_date_missing"],
+        disclaimer=render_markdown_blocks(common["disclaimer"], context, "common.yaml#disclaimer"),
+        intro=(
+            render_markdown_blocks(skeleton.data["intro"], context, f"{skeleton.file}#intro")
+            if skeleton.data["intro"]
+            else []
+        ),
+        sections=sections,
+        appendices=appendices,
+        meta={
+            "document": V.DOC_KINDS[doc].label,
+            "footer": common["footer"],
+            "library-version": library.version,
+            "profile-digest": profile.digest,
+        },
+    )
+
+
+def _counsel_appendix(decisions: list[Decision], common: dict, context: dict) -> Section | None:
+    """Collect the open legal questions of every selected clause, in id order."""
+    items = []
+    for clause in selected(decisions):
+        for question in clause.meta["counsel_questions"]:
+            items.append(ListItem((Span(question), Span(f" ({clause.id})", italic=True))))
+    if not items:
+        return None
+    intro = render_markdown_blocks(common["counsel_intro"], context, "common.yaml#counsel_intro")
+    return Section(
+        "A",
+        "counsel-questions",
+        common["counsel_title"],
+        [*intro, ListBlock(True, tuple(items))],
+        [],
+    )
+
+
+__all__ = ["assemble", "render_markdown_blocks", "Paragraph"]

@@ -1,0 +1,304 @@
+"""The clause library: one file per clause, YAML front matter + Markdown/Jinja body.
+
+A library is a folder of ``*.md`` clause files (subfolders allowed) and a
+``library.yaml`` with the library's name and semantic version. The built-in
+library ships inside the package; ``--library DIR`` points at another copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import vocabulary as V
+from .conditions import check_condition
+from .errors import LibraryError, Problem
+from .schema import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url
+from .yamlio import YamlProblem, parse_yaml, read_text
+
+ID_RE = re.compile(r"^(tos|sop|tips)(\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
+SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+$")
+VERIFICATION = ("V", "V2", "P", "UNVERIFIED")
+
+
+def _check_id(value: Any, ck: Checker, path: tuple) -> None:
+    if not ID_RE.match(value["id"]):
+        ck.add(
+            (*path, "id"),
+            f"{value['id']!r} is not a clause id; use '<doc>.<section>.<name>' in lower-case, "
+            "e.g. 'tos.prohibited.csam'",
+        )
+    elif value["id"].split(".")[0] != value["doc"]:
+        ck.add((*path, "id"), f"starts with '{value['id'].split('.')[0]}' but doc is '{value['doc']}'")
+    if not SEMVER_RE.match(value["version"]):
+        ck.add((*path, "version"), f"{value['version']!r} is not a version; use MAJOR.MINOR.PATCH, e.g. 1.0.0")
+    order = value["order"]
+    if isinstance(order, bool) or not isinstance(order, (int, float)):
+        ck.add((*path, "order"), f"expected a number, got {order!r}")
+    if value["doc"] == "tips" and value["audience"] is None:
+        ck.add((*path, "audience"), "is required for safety tips: parents, teens or everyone")
+    if value["doc"] != "tips" and value["audience"] is not None:
+        ck.add((*path, "audience"), "is only for safety-tip clauses (doc: tips)")
+    if value["doc"] != "sop" and value["implements"]:
+        ck.add((*path, "implements"), "is only for SOP clauses: an SOP step implements a ToS promise")
+    if value["obligations"] and not value["citations"]:
+        ck.add((*path, "citations"), "a clause with obligations must cite their source")
+    if value["guide_area"] == "legal" and not value["citations"]:
+        ck.add((*path, "citations"), "a clause in the 'legal' guide area states a duty and must cite its source")
+    if value["when"] is not None:
+        check_condition(value["when"], ck, (*path, "when"))
+
+
+CITATION = Mapping(
+    {
+        "source": Str("The instrument: statute, regulation, code or official guidance.", max_len=300),
+        "pinpoint": Str("Section, article or paragraph.", max_len=200),
+        "url": Url("Where the reviewer reads it."),
+        "verified": Enum("How it was checked (see domain/facts.md).", choices=VERIFICATION),
+        "note": Str("Caveats for the reviewer.", default=None, max_len=2000, multiline=True),
+    }
+)
+
+#: Topics a clause covers; `lint` and `coverage` check every service x
+#: jurisdiction pair gets the topics it needs.
+TOPICS = (
+    "mandatory-reporting",
+    "preservation",
+    "law-enforcement",
+    "minimum-age",
+    "help-resources",
+    "user-reporting",
+    "removal",
+    "account-action",
+    "appeals",
+    "ncii",
+    "detection",
+    "minor-protections",
+    "age-assurance",
+    "grooming",
+    "sextortion",
+    "wellbeing",
+    "records",
+    "definitions",
+    "prohibited-conduct",
+    "service-specific",
+)
+
+OBLIGATION_KINDS = ("report", "notify", "preserve", "remove", "register", "respond", "publish", "verify-age")
+
+OBLIGATION = Mapping(
+    {
+        "kind": Enum("What the law requires.", choices=OBLIGATION_KINDS),
+        "jurisdiction": Enum("Where the duty comes from.", choices=[*V.JURISDICTIONS, V.GLOBAL]),
+        "recipient": Str("Who receives the report or notice (for report/notify).", default=None),
+        "deadline": Str("The legal deadline in the law's words, e.g. '48 hours after a valid request'.", default=None),
+        "period": Str("How long to keep data (for preserve), e.g. '1 year'.", default=None),
+        "summary": Str("One line: the duty in plain words.", max_len=400),
+    }
+)
+
+CLAUSE_SCHEMA = Mapping(
+    {
+        "id": Str("Stable id: '<doc>.<section>.<name>'."),
+        "title": Str("Heading shown in the document."),
+        "doc": Enum("Which document: tos, sop or tips.", choices=list(V.DOC_KINDS)),
+        "section": Str("Section id from the document skeleton (templates/documents/<doc>.yaml)."),
+        "order": Raw("Sort key within the section (a number).", default=100),
+        "when": Raw("Applicability condition; leave out to apply to every profile.", default=None),
+        "guide_area": Enum("Guide area.", choices=list(V.GUIDE_AREAS)),
+        "audience": Enum("Safety tips only: who it speaks to.", choices=list(V.AUDIENCES), default=None),
+        "citations": ListOf(CITATION, "Primary sources for the duties the clause states.", default=list),
+        "version": Str("Semantic version of this clause."),
+        "last_reviewed": Date("Date a person last checked the clause against its sources."),
+        "requires": ListOf(Str(), "Clause ids that must also be selected.", default=list),
+        "excludes": ListOf(Str(), "Clause ids this clause replaces when both apply.", default=list),
+        "implements": ListOf(Str(), "SOP only: ToS clause ids whose promise this step fulfils.", default=list),
+        "covers": ListOf(Enum(choices=TOPICS), "Topics the clause covers (for coverage checks).", default=list),
+        "obligations": ListOf(OBLIGATION, "Legal duties the clause carries out or states.", default=list),
+        "counsel_questions": ListOf(
+            Str(max_len=1000), "Open legal questions for the counsel appendix.", default=list
+        ),
+        "notes": Str("Reviewer notes (never shown to users).", default=None, max_len=4000, multiline=True),
+        "tags": ListOf(Str(max_len=60), "Free-form tags.", default=list),
+    },
+    validate=_check_id,
+)
+
+LIBRARY_SCHEMA = Mapping(
+    {
+        "name": Str("Library name."),
+        "version": Str("Semantic version of the whole library."),
+        "description": Str("What the library covers.", default=None, max_len=2000, multiline=True),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause: its metadata, its body source and where it came from."""
+
+    id: str
+    meta: dict[str, Any]
+    body: str
+    file: str
+    body_line: int
+    text: str = field(repr=False)
+
+    @property
+    def doc(self) -> str:
+        """The document kind."""
+        return self.meta["doc"]
+
+    @property
+    def section(self) -> str:
+        """The section id within the document."""
+        return self.meta["section"]
+
+    @property
+    def title(self) -> str:
+        """The heading."""
+        return self.meta["title"]
+
+    @property
+    def version(self) -> str:
+        """The clause version."""
+        return self.meta["version"]
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of the clause file (front matter and body, LF line endings)."""
+        return "sha256:" + hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def sort_key(self) -> tuple:
+        """Order within a section: by ``order``, then id."""
+        order = self.meta["order"]
+        return (order if isinstance(order, (int, float)) else 0, self.id)
+
+
+@dataclass
+class Library:
+    """A loaded clause library."""
+
+    root: str
+    name: str
+    version: str
+    clauses: dict[str, Clause]
+
+    def by_doc(self, doc: str) -> list[Clause]:
+        """Clauses of one document kind, in id order."""
+        return [c for c in self.clauses.values() if c.doc == doc]
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Split ``---`` front matter from the body.
+
+    Returns:
+        (front matter, body, 1-based line where the body starts), or None when
+        the text does not start with a front-matter block.
+    """
+    if not text.startswith("---\n"):
+        return None
+    end = re.search(r"^---[ \t]*$", text[4:], flags=re.M)
+    if end is None:
+        return None
+    front = text[4 : 4 + end.start()]
+    rest = text[4 + end.end() :]
+    body_line = front.count("\n") + 3
+    if rest.startswith("\n"):
+        rest = rest[1:]
+    return front, rest, body_line
+
+
+def parse_clause(text: str, shown: str) -> tuple[Clause | None, list[Problem]]:
+    """Parse one clause file's text; return the clause or the problems found."""
+    parts = split_front_matter(text)
+    if parts is None:
+        return None, [Problem(shown, "", "must start with a '---' front-matter block closed by '---'", 1)]
+    front, body, body_line = parts
+    try:
+        raw, lines = parse_yaml(front, shown, line_offset=1)
+    except YamlProblem as exc:
+        return None, [exc.problem]
+    ck = Checker(shown, lines, line_offset=1)
+    if not isinstance(raw, dict):
+        ck.add((), "front matter must be a mapping of fields")
+        return None, ck.problems
+    meta = CLAUSE_SCHEMA.check(raw, ck, ())
+    if ck.problems:
+        return None, ck.problems
+    if not body.strip():
+        return None, [Problem(shown, "", "the clause has no body text", body_line)]
+    return Clause(meta["id"], meta, body, shown, body_line, text), []
+
+
+def builtin_root(kind: str) -> Path:
+    """Return the packaged ``clauses`` or ``templates`` folder.
+
+    In an installed wheel they sit inside the package; in a source checkout
+    (editable install) they sit at the top of the repository.
+    """
+    packaged = resources.files("generator") / kind
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / kind
+
+
+def load_library(root: str | Path | None = None) -> Library:
+    """Load every clause in a library folder, reporting all problems at once.
+
+    Raises:
+        LibraryError: when the folder is missing or any clause file is broken.
+    """
+    base = Path(root) if root is not None else builtin_root("clauses")
+    shown_root = str(root) if root is not None else "clauses"
+    if not base.is_dir():
+        raise LibraryError(f"Clause library {shown_root} is not a folder", [])
+    problems: list[Problem] = []
+    name, version = "unnamed", "0.0.0"
+    manifest = base / "library.yaml"
+    if manifest.is_file():
+        try:
+            raw, lines = parse_yaml(read_text(manifest, _show(manifest, base, shown_root)), str(manifest))
+            ck = Checker(_show(manifest, base, shown_root), lines)
+            info = LIBRARY_SCHEMA.check(raw, ck, ())
+            if isinstance(info, dict) and not SEMVER_RE.match(info["version"]):
+                ck.add(("version",), f"{info['version']!r} is not a version; use MAJOR.MINOR.PATCH")
+            problems.extend(ck.problems)
+            if not ck.problems:
+                name, version = info["name"], info["version"]
+        except YamlProblem as exc:
+            problems.append(exc.problem)
+    else:
+        problems.append(Problem(_show(manifest, base, shown_root), "", "missing: a library needs name and version"))
+    clauses: dict[str, Clause] = {}
+    files = sorted(p for p in base.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
+    for path in files:
+        shown = _show(path, base, shown_root)
+        try:
+            text = read_text(path, shown)
+        except YamlProblem as exc:
+            problems.append(exc.problem)
+            continue
+        clause, found = parse_clause(text, shown)
+        problems.extend(found)
+        if clause is None:
+            continue
+        if clause.id in clauses:
+            problems.append(
+                Problem(shown, "id", f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})", 2)
+            )
+            continue
+        clauses[clause.id] = clause
+    if problems:
+        n = len(problems)
+        raise LibraryError(f"Clause library {shown_root} has {n} problem{'s' if n != 1 else ''}", problems)
+    return Library(shown_root, name, version, dict(sorted(clauses.items())))
+
+
+def _show(path: Path, base: Path, shown_root: str) -> str:
+    return str(Path(shown_root) / path.relative_to(base))

@@ -1,0 +1,397 @@
+"""The ``policygen`` command line: parse options, call :mod:`generator.api`, print.
+
+This is the only module that imports click, prints, or knows exit codes:
+library errors (:class:`~generator.errors.PolicyGenError`) are turned into a
+message and an exit status in :class:`PolicyGenGroup.invoke`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from . import vocabulary as V
+from .errors import PolicyGenError, UsageError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Failure(click.ClickException):
+    """A PolicyGenError dressed for click: its message, its exit code."""
+
+    def __init__(self, error: PolicyGenError) -> None:
+        super().__init__(error.render())
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.message}", err=True)
+
+
+class PolicyGenGroup(click.Group):
+    """The one place where library errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyGenError as exc:
+            raise _Failure(exc) from None
+
+
+library_option = click.option(
+    "--library",
+    "library_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Clause library folder to use instead of the built-in one.",
+)
+templates_option = click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Templates folder searched before the built-in one.",
+)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """Accept both ``--doc tos --doc sop`` and ``--doc tos,sop``."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@click.group(cls=PolicyGenGroup, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="policygen")
+def cli() -> None:
+    """Assemble child-safety documents from a cited clause library.
+
+    Describe your service once in a profile (see `policygen init`), then
+    `policygen generate` writes the child-safety part of your Terms of Service,
+    your internal escalation procedure (SOP) and safety-tip pages, as Markdown,
+    HTML and Word files. Every document is a draft for your lawyer to review.
+
+    \b
+    Example:
+        policygen generate samples/pixelpals.yaml -o out
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+    help="Folder to write into. With several profiles, each gets a subfolder named after its file.",
+)
+@click.option(
+    "--doc", "docs", multiple=True, metavar="DOC",
+    help="Only these documents: tos, sop, tips (repeat or comma-separate). Default: all.",
+)
+@click.option(
+    "--format", "formats", multiple=True, metavar="FMT",
+    help="Only these formats: md, html, docx (repeat or comma-separate). Default: all.",
+)
+@click.option("--force", is_flag=True, help="Replace files that already exist in the output folder.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@library_option
+@templates_option
+def generate(
+    profiles: tuple[Path, ...],
+    out_dir: Path,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    force: bool,
+    quiet: bool,
+    library_dir: Path | None,
+    templates_dir: Path | None,
+) -> None:
+    """Write documents and manifest.json for one or more PROFILES.
+
+    Every profile is checked and every document rendered before anything is
+    written; a bad profile writes nothing. Existing files are kept unless
+    --force is given.
+
+    \b
+    Example:
+        policygen generate samples/pixelpals.yaml -o out
+        policygen generate samples/*.yaml -o out --format md,html
+    """
+    from . import api
+
+    doc_list = _split(docs) or list(api.ALL_DOCS)
+    fmt_list = _split(formats) or list(api.ALL_FORMATS)
+    bar = None
+    if len(profiles) > 1 and not quiet:
+        bar = click.progressbar(length=len(profiles), label="Generating", file=sys.stderr)
+        bar.__enter__()
+    try:
+        result = api.generate(
+            list(profiles),
+            out_dir,
+            docs=doc_list,
+            formats=fmt_list,
+            force=force,
+            library_dir=library_dir,
+            templates_dir=templates_dir,
+            progress=(lambda _p: bar.update(1)) if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if not quiet:
+        for b in result.builds:
+            n = sum(1 for d in b.decisions if d.included)
+            click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
+        click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
+        click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option("--doc", "docs", multiple=True, metavar="DOC", help="Only clauses of these documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--included-only", is_flag=True, help="Leave out the clauses that were not selected.")
+@library_option
+def explain(
+    profile: Path, docs: tuple[str, ...], as_json: bool, included_only: bool, library_dir: Path | None
+) -> None:
+    """Show which clauses PROFILE gets, which it does not, and the rule that decided each.
+
+    \b
+    Example:
+        policygen explain samples/pixelpals.yaml --doc sop
+    """
+    from . import api
+
+    wanted = _split(docs)
+    for d in wanted:
+        if d not in V.DOC_KINDS:
+            raise UsageError(f"Unknown document {d!r}; allowed: {', '.join(V.DOC_KINDS)}")
+    decisions = [d for d in api.explain(profile, library_dir) if not wanted or d.clause.doc in wanted]
+    if included_only:
+        decisions = [d for d in decisions if d.included]
+    if as_json:
+        rows = [
+            {"id": d.clause.id, "doc": d.clause.doc, "included": d.included, "reason": d.reason}
+            for d in decisions
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    rows = [[d.clause.id, "yes" if d.included else "no", d.reason] for d in decisions]
+    _table(["clause", "included", "why"], rows)
+    n = sum(d.included for d in decisions)
+    click.echo(f"\n{n} of {len(decisions)} clauses included.")
+
+
+LIST_WHAT = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")
+
+
+@cli.command("list", context_settings=CONTEXT)
+@click.argument("what", type=click.Choice(LIST_WHAT))
+@library_option
+def list_(what: str, library_dir: Path | None) -> None:
+    """List the vocabulary: services, jurisdictions, features, clauses, fields, facts, documents.
+
+    `fields` is the profile reference (every field, its default and what is
+    allowed); `facts` is what clause conditions can test.
+
+    \b
+    Example:
+        policygen list services
+        policygen list fields
+    """
+    if what == "services":
+        _table(["id", "service", "description"], [[t.id, t.label, t.description] for t in V.SERVICES.values()])
+    elif what == "jurisdictions":
+        rows = [[t.id, t.label, t.description] for t in V.JURISDICTIONS.values()]
+        rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
+        _table(["id", "jurisdiction", "law it brings in"], rows)
+    elif what == "documents":
+        _table(["id", "document", "description"], [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()])
+    elif what == "features":
+        _table(["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()])
+    elif what == "fields":
+        from .profile import field_reference
+
+        _table(["field", "", "allowed", "meaning"], [list(r) for r in field_reference()])
+    elif what == "facts":
+        from .conditions import FACT_DOCS, FACTS
+
+        _table(["fact", "kind", "true when"], [[k, FACTS[k][0], FACT_DOCS[k]] for k in FACTS])
+    else:
+        from .clauses import load_library
+
+        library = load_library(library_dir)
+        rows = [
+            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()]
+            for c in library.clauses.values()
+        ]
+        _table(["id", "doc", "section", "version", "reviewed"], rows)
+        click.echo(f"\n{len(rows)} clauses in {library.name} {library.version}")
+
+
+@cli.command(context_settings=CONTEXT)
+@library_option
+@templates_option
+@click.option(
+    "--max-age", type=click.IntRange(1, 36500), default=365, show_default=True,
+    help="Warn when a clause's last_reviewed is older than this many days.",
+)
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    help="Date to measure review age against (default: today).",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def lint(
+    library_dir: Path | None, templates_dir: Path | None, max_age: int, today: dt.datetime | None, strict: bool
+) -> None:
+    """Check a clause library and report every problem with file and line.
+
+    Checks the front-matter schema, unique ids, links between clauses,
+    sections, template syntax and variables, citations and their verification
+    marks, and how long ago each clause was reviewed. Exit status: 0 clean,
+    1 problems found, 2 the library could not be read at all.
+
+    \b
+    Example:
+        policygen lint
+        policygen lint --library my-clauses --strict
+    """
+    from .errors import LintFailed
+    from .lint import lint_library
+
+    report = lint_library(
+        library_dir, templates_dir, today=today.date() if today else None, max_age_days=max_age
+    )
+    for p in report.errors:
+        click.echo(f"error: {p}")
+    for p in report.warnings:
+        click.echo(f"warning: {p}")
+    n = len(report.library.clauses) if report.library else 0
+    failed = report.errors or (strict and report.warnings)
+    summary = f"{n} clauses, {len(report.errors)} errors, {len(report.warnings)} warnings"
+    if failed:
+        raise LintFailed(f"lint failed: {summary}")
+    click.echo(f"lint passed: {summary}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path(path_type=Path), default=Path("profile.yaml"))
+@click.option("--name", help="Company name shown in the documents.")
+@click.option("--safety-email", help="Where users send safety reports.")
+@click.option("--legal-email", help="Legal contact (default: the safety address).")
+@click.option("--website", help="Public website, http:// or https://.")
+@click.option("--service", "services", multiple=True, metavar="ID", help="A service type (repeat). See `list services`.")
+@click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="ID", help="A jurisdiction (repeat).")
+@click.option("--minimum-age", type=int, help="Youngest age allowed (5-21).")
+@click.option("--age-assurance", type=click.Choice(list(V.AGE_ASSURANCE)), help="How age is checked.")
+@click.option("--team-size", type=click.Choice(list(V.TEAM_SIZES)), help="Who handles trust and safety.")
+@click.option("--feature", "features_on", multiple=True, metavar="NAME", help="Turn a feature on (repeat).")
+@click.option("--no-feature", "features_off", multiple=True, metavar="NAME", help="Turn a feature off (repeat).")
+@click.option("--no-input", is_flag=True, help="Never prompt; fail if a required answer is missing.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(
+    path: Path,
+    name: str | None,
+    safety_email: str | None,
+    legal_email: str | None,
+    website: str | None,
+    services: tuple[str, ...],
+    jurisdictions: tuple[str, ...],
+    minimum_age: int | None,
+    age_assurance: str | None,
+    team_size: str | None,
+    features_on: tuple[str, ...],
+    features_off: tuple[str, ...],
+    no_input: bool,
+    force: bool,
+) -> None:
+    """Write a company profile to PATH by asking questions (or from flags).
+
+    Every question has a flag, so the command can be scripted. The answers are
+    validated before anything is written.
+
+    \b
+    Example:
+        policygen init pixelpals.yaml
+        policygen init p.yaml --no-input --name PixelPals \\
+            --safety-email safety@pixelpals.example \\
+            --service photo-sharing --jurisdiction us
+    """
+    from .profile import profile_yaml
+
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it")
+    interactive = not no_input
+
+    def ask(value: Any, prompt: str, **kw: Any) -> Any:
+        if value is not None and value != ():
+            return value
+        if not interactive:
+            if "default" in kw:
+                return kw["default"]
+            raise UsageError(f"--no-input needs an answer for: {prompt}")
+        return click.prompt(prompt, **kw)
+
+    name = ask(name, "Company name")
+    safety_email = ask(safety_email, "Email address for safety reports")
+    services = services or tuple(
+        _split([ask(None, f"Service types, comma-separated ({', '.join(V.SERVICES)})")])
+    )
+    jurisdictions = jurisdictions or tuple(
+        _split([ask(None, f"Jurisdictions, comma-separated ({', '.join(V.JURISDICTIONS)})", default="us")])
+    )
+    minimum_age = ask(minimum_age, "Minimum age of users", default=13, type=click.IntRange(5, 21))
+    age_assurance = ask(
+        age_assurance, "How is age checked", default="self-declaration", type=click.Choice(list(V.AGE_ASSURANCE))
+    )
+    team_size = ask(team_size, "Who handles trust and safety", default="small", type=click.Choice(list(V.TEAM_SIZES)))
+    unknown = [f for f in (*features_on, *features_off) if f not in V.FEATURES]
+    if unknown:
+        from .schema import did_you_mean
+
+        raise UsageError(
+            f"Unknown feature {unknown[0]!r}; see `policygen list features`" + did_you_mean(unknown[0], V.FEATURES)
+        )
+    answers: dict[str, Any] = {"company": {"name": name, "contact": {"safety": safety_email}}}
+    if legal_email:
+        answers["company"]["contact"]["legal"] = legal_email
+    if website:
+        answers["company"]["website"] = website
+    answers["services"] = list(services)
+    answers["jurisdictions"] = list(jurisdictions)
+    answers["audience"] = {"minimum_age": minimum_age, "age_assurance": age_assurance}
+    if minimum_age < 13:
+        answers["audience"]["parental_consent"] = True
+    feats = {f: True for f in features_on}
+    feats.update({f: False for f in features_off})
+    if feats:
+        answers["features"] = feats
+    answers["team"] = {"size": team_size}
+    text = profile_yaml(answers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    """Print a plain, aligned table (last column not padded)."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers) - 1)]
+
+    def line(cells: list[str]) -> str:
+        padded = [str(c).ljust(w) for c, w in zip(cells[:-1], widths)]
+        return "  ".join([*padded, str(cells[-1])]).rstrip()
+
+    click.echo(line(headers))
+    click.echo(line(["-" * len(h) for h in headers]))
+    for r in rows:
+        click.echo(line(r))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="policygen")

@@ -1,0 +1,176 @@
+"""Clause applicability conditions: a small structured language over profile facts.
+
+A condition is a YAML mapping. Every entry must hold (AND). Entries are either
+a *fact* with the value it must have, or a combinator::
+
+    when:
+      services: [photo-sharing, video-sharing]   # the profile has any of these
+      jurisdictions: [uk]                         # ... and operates in the UK
+      e2ee: false                                 # a feature flag
+      team_size: [solo, small]                    # one of these values
+      hash_matching: true                         # a list fact: any tool at all
+      any:                                        # at least one of these holds
+        - minors: true
+        - dating: true
+      not: {anonymous_accounts: true}
+
+Structured conditions (rather than free expressions) let ``explain`` say in
+plain words why each clause was chosen, and let ``lint`` check every value
+against the vocabulary and find clauses no profile can select.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import vocabulary as V
+from .schema import Checker, describe, did_you_mean
+
+#: fact name -> (kind, allowed values or None)
+FACTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "services": ("set", tuple(V.SERVICES)),
+    "jurisdictions": ("set", tuple(V.JURISDICTIONS)),
+    "hash_matching": ("set", tuple(t for t in V.HASH_TOOLS if t != "none")),
+    "url_lists": ("set", tuple(t for t in V.URL_LISTS if t != "none")),
+    "age_assurance": ("enum", tuple(V.AGE_ASSURANCE)),
+    "team_size": ("enum", tuple(V.TEAM_SIZES)),
+    "minors": ("bool", None),
+    "under_13": ("bool", None),
+    "parental_consent": ("bool", None),
+    "text_classifiers": ("bool", None),
+    **{name: ("bool", None) for name in V.FEATURES},
+}
+
+FACT_DOCS: dict[str, str] = {
+    "services": "the profile lists any of the given service types",
+    "jurisdictions": "the profile lists any of the given jurisdictions",
+    "hash_matching": "any of the given hash tools is in use (true: any tool; false: none)",
+    "url_lists": "any of the given URL lists is in use (true: any; false: none)",
+    "age_assurance": "audience.age_assurance is one of the given values",
+    "team_size": "team.size is one of the given values",
+    "minors": "audience.minimum_age is under 18",
+    "under_13": "audience.minimum_age is under 13",
+    "parental_consent": "audience.parental_consent",
+    "text_classifiers": "detection.text_classifiers",
+    **{name: f"features.{name}" for name in V.FEATURES},
+}
+
+COMBINATORS = ("any", "all", "not")
+
+
+def check_condition(cond: Any, ck: Checker, path: tuple) -> None:
+    """Record a problem for every unknown fact, bad value or malformed combinator."""
+    if not isinstance(cond, dict):
+        ck.add(path, f"a condition must be a mapping of facts, got {describe(cond)}")
+        return
+    if not cond:
+        ck.add(path, "an empty condition; leave 'when' out to apply to every profile")
+        return
+    for key, value in cond.items():
+        p = (*path, str(key))
+        if key in ("any", "all"):
+            if not isinstance(value, list) or not value:
+                ck.add(p, f"'{key}' takes a non-empty list of conditions")
+                continue
+            for i, sub in enumerate(value):
+                check_condition(sub, ck, (*p, i))
+        elif key == "not":
+            check_condition(value, ck, p)
+        elif key not in FACTS:
+            names = list(FACTS) + list(COMBINATORS)
+            ck.add(p, f"unknown fact {key!r}; see `policygen list facts`" + did_you_mean(str(key), names))
+        else:
+            _check_value(key, value, ck, p)
+
+
+def _check_value(fact: str, value: Any, ck: Checker, path: tuple) -> None:
+    kind, allowed = FACTS[fact]
+    if kind == "bool":
+        if not isinstance(value, bool):
+            ck.add(path, f"expected true or false, got {describe(value)}")
+        return
+    if kind == "set" and isinstance(value, bool):
+        return
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        ck.add(path, "an empty list can never match")
+    for i, v in enumerate(values):
+        if not isinstance(v, str) or v not in (allowed or ()):
+            hint = did_you_mean(v, allowed or ())
+            if fact == "jurisdictions" and v == V.GLOBAL:
+                hint = " ('global' always applies: leave the jurisdictions condition out)"
+            ck.add(
+                (*path, i) if isinstance(value, list) else path,
+                f"unknown {fact} value {describe(v)}; allowed: {', '.join(allowed or ())}{hint}",
+            )
+
+
+def evaluate(cond: dict[str, Any] | None, facts: dict[str, Any]) -> tuple[bool, str]:
+    """Evaluate a condition; return (holds, reason in plain words)."""
+    if not cond:
+        return True, "global baseline: applies to every profile"
+    ok, reasons = _eval(cond, facts)
+    return ok, "; ".join(reasons)
+
+
+def _eval(cond: dict[str, Any], facts: dict[str, Any]) -> tuple[bool, list[str]]:
+    met: list[str] = []
+    for key, value in cond.items():
+        if key == "any":
+            results = [_eval(sub, facts) for sub in value]
+            hit = next((r for r in results if r[0]), None)
+            if hit is None:
+                return False, ["none of: " + " | ".join("; ".join(r[1]) for r in results)]
+            met.extend(hit[1])
+        elif key == "all":
+            for sub in value:
+                ok, why = _eval(sub, facts)
+                if not ok:
+                    return False, why
+                met.extend(why)
+        elif key == "not":
+            ok, why = _eval(value, facts)
+            if ok:
+                return False, ["not (" + "; ".join(why) + ")"]
+            met.append("not (" + "; ".join(why) + ")")
+        else:
+            ok, why = _test(key, value, facts[key])
+            if not ok:
+                return False, [why]
+            met.append(why)
+    return True, met
+
+
+def _test(fact: str, want: Any, have: Any) -> tuple[bool, str]:
+    kind, _ = FACTS[fact]
+    if kind == "bool":
+        return have == want, f"{fact} is {str(have).lower()}" + ("" if have == want else f" (needs {str(want).lower()})")
+    if kind == "set":
+        shown = ", ".join(sorted(have)) or "none"
+        if isinstance(want, bool):
+            ok = bool(have) == want
+            return ok, f"{fact}: {shown}" + ("" if ok else f" (needs {'some' if want else 'none'})")
+        wanted = want if isinstance(want, list) else [want]
+        hits = sorted(set(wanted) & have)
+        if hits:
+            return True, f"{fact} includes {', '.join(hits)}"
+        return False, f"{fact} is {shown} (needs any of {', '.join(wanted)})"
+    wanted = want if isinstance(want, list) else [want]
+    if have in wanted:
+        return True, f"{fact} is {have}"
+    return False, f"{fact} is {have} (needs {' or '.join(wanted)})"
+
+
+def mentioned(cond: Any, fact: str) -> set[str]:
+    """Return the values a condition tests for ``fact`` anywhere (for coverage)."""
+    out: set[str] = set()
+    if isinstance(cond, dict):
+        for key, value in cond.items():
+            if key in ("any", "all") and isinstance(value, list):
+                for sub in value:
+                    out |= mentioned(sub, fact)
+            elif key == "not":
+                continue
+            elif key == fact:
+                out |= set(value if isinstance(value, list) else [value]) - {True, False}
+    return out

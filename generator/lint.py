@@ -1,0 +1,143 @@
+"""Check a clause library: schema, ids, links, templates, citations, freshness.
+
+``lint`` keeps going after the first problem and reports everything it finds,
+each with file and line, so a reviewer fixes a library in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .clauses import Library, load_library
+from .errors import LibraryError, Problem
+from .mdparse import MarkdownProblem
+from .skeletons import Templates, load_templates
+from .templating import syntax_problems
+
+DEFAULT_MAX_AGE_DAYS = 365
+
+
+@dataclass
+class LintReport:
+    """The outcome of linting a library."""
+
+    library: Library | None
+    errors: list[Problem]
+    warnings: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors."""
+        return not self.errors
+
+
+def lint_library(
+    library_dir: str | Path | None = None,
+    templates_dir: str | Path | None = None,
+    *,
+    today: dt.date | None = None,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+) -> LintReport:
+    """Lint a library folder (the built-in one by default)."""
+    today = today or dt.date.today()
+    try:
+        library = load_library(library_dir)
+    except LibraryError as exc:
+        return LintReport(None, exc.problems or [Problem(str(library_dir), "", exc.message)], [])
+    try:
+        templates = load_templates(templates_dir)
+    except LibraryError as exc:
+        return LintReport(library, exc.problems or [Problem(str(templates_dir), "", exc.message)], [])
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    _links(library, errors)
+    _sections(library, templates, errors)
+    _templates(library, errors)
+    _freshness(library, today, max_age_days, warnings)
+    _verification(library, errors)
+    return LintReport(library, errors, warnings)
+
+
+def _links(library: Library, errors: list[Problem]) -> None:
+    ids = list(library.clauses)
+    from .schema import did_you_mean
+
+    for clause in library.clauses.values():
+        for kind in ("requires", "excludes", "implements"):
+            for i, target in enumerate(clause.meta[kind]):
+                if target not in library.clauses:
+                    errors.append(
+                        Problem(clause.file, f"{kind}[{i}]", f"dangling link to {target!r}" + did_you_mean(target, ids))
+                    )
+                elif target == clause.id:
+                    errors.append(Problem(clause.file, f"{kind}[{i}]", "a clause cannot link to itself"))
+                elif kind == "implements" and library.clauses[target].doc != "tos":
+                    errors.append(
+                        Problem(clause.file, f"{kind}[{i}]", f"{target!r} is not a ToS clause; implements names ToS promises")
+                    )
+
+
+def _sections(library: Library, templates: Templates, errors: list[Problem]) -> None:
+    from .schema import did_you_mean
+
+    for clause in library.clauses.values():
+        skeleton = templates.skeletons[clause.doc]
+        if clause.section not in skeleton.section_ids:
+            errors.append(
+                Problem(
+                    clause.file,
+                    "section",
+                    f"unknown section {clause.section!r}; {clause.doc} has: {', '.join(skeleton.section_ids)}"
+                    + did_you_mean(clause.section, skeleton.section_ids),
+                )
+            )
+
+
+def _templates(library: Library, errors: list[Problem]) -> None:
+    from .mdparse import parse_markdown
+
+    for clause in library.clauses.values():
+        found = syntax_problems(clause.body, clause.file, clause.body_line)
+        errors.extend(found)
+        if found:
+            continue
+        # The Markdown structure does not depend on profile values, so parse
+        # the body with its Jinja tags removed to catch unsupported constructs.
+        try:
+            parse_markdown(_strip_jinja(clause.body))
+        except MarkdownProblem as exc:
+            errors.append(Problem(clause.file, "", str(exc), clause.body_line))
+
+
+def _strip_jinja(body: str) -> str:
+    import re
+
+    body = re.sub(r"\{%-?.*?-?%\}", "", body, flags=re.S)
+    return re.sub(r"\{\{.*?\}\}", "x", body, flags=re.S)
+
+
+def _freshness(library: Library, today: dt.date, max_age: int, warnings: list[Problem]) -> None:
+    for clause in library.clauses.values():
+        reviewed = clause.meta["last_reviewed"]
+        age = (today - reviewed).days
+        if age > max_age:
+            warnings.append(
+                Problem(clause.file, "last_reviewed", f"{reviewed.isoformat()} is {age} days old (limit {max_age}); review it")
+            )
+        elif age < 0:
+            warnings.append(Problem(clause.file, "last_reviewed", f"{reviewed.isoformat()} is in the future"))
+
+
+def _verification(library: Library, errors: list[Problem]) -> None:
+    for clause in library.clauses.values():
+        for i, cite in enumerate(clause.meta["citations"]):
+            if cite["verified"] in ("UNVERIFIED", "P") and not (cite["note"] or clause.meta["counsel_questions"]):
+                errors.append(
+                    Problem(
+                        clause.file,
+                        f"citations[{i}]",
+                        f"marked {cite['verified']} without a note or counsel question saying what is unverified",
+                    )
+                )

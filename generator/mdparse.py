@@ -1,0 +1,151 @@
+"""Parse rendered clause Markdown into the document model, with Python-Markdown.
+
+Python-Markdown builds an ElementTree before it serialises HTML; a tree
+processor registered last hands us that tree. Raw HTML and entity handling are
+switched off, so ``<script>`` in a clause or a profile value is text, never
+markup. Clause bodies may use paragraphs, bulleted and numbered lists (nested
+by four spaces), bold, italics, code and links; anything else is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+
+from .model import Block, ListBlock, ListItem, Paragraph, Span
+
+
+class MarkdownProblem(ValueError):
+    """The Markdown uses a construct clause bodies do not support."""
+
+
+class _Capture(Treeprocessor):
+    def run(self, root: ET.Element) -> None:
+        self.md.captured = root  # type: ignore[attr-defined]
+
+
+def _make_markdown() -> markdown.Markdown:
+    md = markdown.Markdown()
+    md.preprocessors.deregister("html_block")
+    for name in ("html", "entity", "automail"):
+        md.inlinePatterns.deregister(name)
+    md.ESCAPED_CHARS.extend(["<", "|", "~"])
+    md.treeprocessors.register(_Capture(md), "policygen-capture", -100)
+    return md
+
+
+_MD: markdown.Markdown | None = None
+_WS = re.compile(r"\s+")
+
+
+def parse_markdown(text: str) -> list[Block]:
+    """Parse Markdown text into model blocks.
+
+    Raises:
+        MarkdownProblem: for headings, quotes, code blocks, images, rules.
+    """
+    global _MD
+    if _MD is None:
+        _MD = _make_markdown()
+    _MD.reset()
+    _MD.convert(text)
+    root = _MD.captured  # type: ignore[attr-defined]
+    return [_block(el) for el in root]
+
+
+_UNSUPPORTED = {
+    "h1": "headings (the clause title is the heading)",
+    "h2": "headings (the clause title is the heading)",
+    "h3": "headings (the clause title is the heading)",
+    "h4": "headings (the clause title is the heading)",
+    "h5": "headings (the clause title is the heading)",
+    "h6": "headings (the clause title is the heading)",
+    "blockquote": "block quotes",
+    "pre": "code blocks (indent list items by four spaces, other text not at all)",
+    "hr": "horizontal rules",
+    "img": "images",
+}
+
+
+def _block(el: ET.Element) -> Block:
+    if el.tag == "p":
+        return Paragraph(_spans(el))
+    if el.tag in ("ul", "ol"):
+        return ListBlock(el.tag == "ol", tuple(_item(li) for li in el if li.tag == "li"))
+    raise MarkdownProblem(f"clause bodies cannot contain {_UNSUPPORTED.get(el.tag, el.tag)}")
+
+
+def _item(li: ET.Element) -> ListItem:
+    children: list[Block] = []
+    head: list[Span] = []
+    # A loose list item wraps its text in <p>; a tight one holds it directly.
+    inline = ET.Element("span")
+    inline.text = li.text
+    for child in li:
+        if child.tag in ("ul", "ol", "p"):
+            if child.tag == "p" and not head and not children:
+                head = list(_spans(child))
+            else:
+                children.append(_block(child))
+        else:
+            inline.append(child)
+    if not head:
+        head = list(_spans(inline))
+    return ListItem(tuple(head), tuple(children))
+
+
+def _spans(el: ET.Element) -> tuple[Span, ...]:
+    out: list[Span] = []
+    _collect(el, out, bold=False, italic=False, href=None)
+    return _tidy(out)
+
+
+def _collect(el: ET.Element, out: list[Span], *, bold: bool, italic: bool, href: str | None) -> None:
+    if el.text:
+        out.append(Span(el.text, bold, italic, False, href))
+    for child in el:
+        tag = child.tag
+        if tag == "strong":
+            _collect(child, out, bold=True, italic=italic, href=href)
+        elif tag == "em":
+            _collect(child, out, bold=bold, italic=True, href=href)
+        elif tag == "a":
+            _collect(child, out, bold=bold, italic=italic, href=child.get("href") or None)
+        elif tag == "code":
+            out.append(Span(child.text or "", bold, italic, True, href))
+        elif tag == "br":
+            out.append(Span(" ", bold, italic, False, href))
+        else:
+            raise MarkdownProblem(f"clause bodies cannot contain {_UNSUPPORTED.get(tag, tag)}")
+        if child.tail:
+            out.append(Span(child.tail, bold, italic, False, href))
+
+
+def _tidy(spans: list[Span]) -> tuple[Span, ...]:
+    """Collapse white space, merge neighbours with the same style, trim ends."""
+    merged: list[Span] = []
+    for s in spans:
+        text = s.text if s.code else _WS.sub(" ", s.text)
+        if merged and _same_style(merged[-1], s):
+            prev = merged[-1]
+            text = prev.text + text
+            if not s.code:
+                text = text.replace("  ", " ")
+            merged[-1] = Span(text, s.bold, s.italic, s.code, s.href)
+        elif text:
+            if merged and not s.code and merged[-1].text.endswith(" ") and text.startswith(" "):
+                text = text[1:]
+            merged.append(Span(text, s.bold, s.italic, s.code, s.href))
+    if merged:
+        first, last = merged[0], merged[-1]
+        merged[0] = Span(first.text.lstrip(), first.bold, first.italic, first.code, first.href)
+        last = merged[-1]
+        merged[-1] = Span(last.text.rstrip(), last.bold, last.italic, last.code, last.href)
+    return tuple(s for s in merged if s.text)
+
+
+def _same_style(a: Span, b: Span) -> bool:
+    return (a.bold, a.italic, a.code, a.href) == (b.bold, b.italic, b.code, b.href)

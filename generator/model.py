@@ -1,0 +1,108 @@
+"""The intermediate document model every renderer reads.
+
+Clause bodies are parsed from Markdown into these blocks once; the Markdown,
+HTML and DOCX renderers all walk the same tree, so the three formats cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with one style."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of inline spans."""
+
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """A list item: its text and any nested blocks (paragraphs, lists)."""
+
+    spans: tuple[Span, ...]
+    children: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """A bulleted or numbered list."""
+
+    ordered: bool
+    items: tuple[ListItem, ...]
+
+
+Block = Union[Paragraph, ListBlock]
+
+
+@dataclass
+class ClauseBlock:
+    """A clause as it appears in a document: numbered heading and body."""
+
+    number: str
+    id: str
+    title: str
+    blocks: list[Block]
+    version: str = ""
+
+
+@dataclass
+class Section:
+    """A numbered section of a document."""
+
+    number: str
+    id: str
+    title: str
+    intro: list[Block] = field(default_factory=list)
+    clauses: list[ClauseBlock] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """A complete document ready for rendering."""
+
+    kind: str
+    title: str
+    company: str
+    library_name: str
+    library_version: str
+    effective_date: str
+    disclaimer: list[Block]
+    intro: list[Block]
+    sections: list[Section]
+    appendices: list[Section] = field(default_factory=list)
+    language: str = "en"
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def all_sections(self) -> list[Section]:
+        """Sections then appendices, in reading order."""
+        return [*self.sections, *self.appendices]
+
+
+def plain_text(spans: tuple[Span, ...] | list[Span]) -> str:
+    """Concatenate the text of spans."""
+    return "".join(s.text for s in spans)
+
+
+def block_text(block: Block) -> str:
+    """Return the plain text of a block (lists: one item per line)."""
+    if isinstance(block, Paragraph):
+        return plain_text(block.spans)
+    lines = []
+    for item in block.items:
+        lines.append(plain_text(item.spans))
+        lines.extend(block_text(child) for child in item.children)
+    return "\n".join(lines)

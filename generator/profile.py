@@ -1,0 +1,294 @@
+"""Load and validate a company profile (YAML).
+
+The profile schema below is the single source of truth for the profile
+format: validation, defaults, ``policygen list fields``, the README reference
+and the ``init`` questionnaire all read it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import vocabulary as V
+from .errors import Problem, ProfileError
+from .schema import (
+    Bool,
+    Checker,
+    Date,
+    Email,
+    Enum,
+    Int,
+    ListOf,
+    Mapping,
+    Str,
+    Url,
+    format_path,
+)
+from .yamlio import YamlProblem, parse_yaml, read_text
+
+
+def _features_schema() -> Mapping:
+    return Mapping(
+        {
+            name: Bool(doc + " Default: true if a listed service has it, else false.", default=None)
+            for name, doc in V.FEATURES.items()
+        },
+        "What the service lets users do.",
+    )
+
+
+PROFILE_SCHEMA = Mapping(
+    {
+        "company": Mapping(
+            {
+                "name": Str("Name shown in the documents.", example="PixelPals"),
+                "legal_name": Str("Legal entity name. Default: company.name.", default=None),
+                "website": Url("Public website (http or https). Default: none.", default=None),
+                "contact": Mapping(
+                    {
+                        "safety": Email("Where users send safety reports.", example="safety@pixelpals.example"),
+                        "legal": Email("Legal contact. Default: contact.safety.", default=None),
+                        "law_enforcement": Email(
+                            "Law-enforcement requests. Default: contact.legal.", default=None
+                        ),
+                    },
+                    "Contact addresses.",
+                ),
+            },
+            "Who the company is.",
+        ),
+        "services": ListOf(
+            Enum(choices=list(V.SERVICES)),
+            "Service types offered (see `policygen list services`).",
+            min_items=1,
+            example=["photo-sharing"],
+        ),
+        "jurisdictions": ListOf(
+            Enum(choices=list(V.JURISDICTIONS)),
+            "Where the service operates (see `policygen list jurisdictions`); a global baseline always applies.",
+            min_items=1,
+            example=["us"],
+        ),
+        "audience": Mapping(
+            {
+                "minimum_age": Int("Youngest age allowed to use the service. Default: 13.", lo=5, hi=21, default=13),
+                "parental_consent": Bool(
+                    "Verifiable parental consent is collected (required when minimum_age is under 13). Default: false.",
+                    default=False,
+                ),
+                "age_assurance": Enum(
+                    "How age is checked. Default: self-declaration.",
+                    choices=list(V.AGE_ASSURANCE),
+                    default="self-declaration",
+                ),
+            },
+            "Who may use the service.",
+        ),
+        "features": _features_schema(),
+        "detection": Mapping(
+            {
+                "hash_matching": ListOf(
+                    Enum(choices=list(V.HASH_TOOLS)),
+                    "Hash-matching tools in use. Default: [] (none).",
+                    default=list,
+                ),
+                "url_lists": ListOf(
+                    Enum(choices=list(V.URL_LISTS)), "URL block lists in use. Default: [] (none).", default=list
+                ),
+                "text_classifiers": Bool("Text classifiers for grooming or exploitation. Default: false.", default=False),
+            },
+            "Detection tools in place.",
+        ),
+        "team": Mapping(
+            {
+                "size": Enum(
+                    "Who handles trust and safety. Default: small.", choices=list(V.TEAM_SIZES), default="small"
+                ),
+            },
+            "The trust-and-safety team.",
+        ),
+        "effective_date": Date("Date the documents take effect. Default: left for you to fill in.", default=None),
+        "governing_law": Str("Governing law named in the terms. Default: none.", default=None),
+    },
+    "A company profile.",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated profile with every default filled in.
+
+    Attributes:
+        source: The file name the profile came from (as given).
+        data: The profile as plain data (dicts, lists, strings, dates).
+    """
+
+    source: str
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """Company name."""
+        return self.data["company"]["name"]
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form of the validated profile."""
+        return hashlib.sha256(canonical_json(self.data).encode()).hexdigest()
+
+    def facts(self) -> dict[str, Any]:
+        """Return the flat facts clause conditions are written against."""
+        d = self.data
+        facts: dict[str, Any] = {
+            "services": set(d["services"]),
+            "jurisdictions": set(d["jurisdictions"]),
+            "minimum_age": d["audience"]["minimum_age"],
+            "minors": d["audience"]["minimum_age"] < 18,
+            "under_13": d["audience"]["minimum_age"] < 13,
+            "parental_consent": d["audience"]["parental_consent"],
+            "age_assurance": d["audience"]["age_assurance"],
+            "hash_matching": set(d["detection"]["hash_matching"]),
+            "url_lists": set(d["detection"]["url_lists"]),
+            "text_classifiers": d["detection"]["text_classifiers"],
+            "team_size": d["team"]["size"],
+        }
+        facts.update(d["features"])
+        return facts
+
+
+def canonical_json(data: Any) -> str:
+    """Serialise plain data deterministically (sorted keys, ISO dates)."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, (_dt.date, _dt.datetime)):
+            return o.isoformat()
+        if isinstance(o, (set, frozenset)):
+            return sorted(o)
+        raise TypeError(type(o).__name__)
+
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=default, separators=(",", ":"))
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read, validate and complete a profile file.
+
+    Raises:
+        ProfileError: listing every problem found, each with file, line and field.
+    """
+    shown = str(path)
+    try:
+        text = read_text(Path(path), shown)
+        raw, lines = parse_yaml(text, shown)
+    except YamlProblem as exc:
+        raise ProfileError(f"Cannot read profile {shown}", [exc.problem]) from None
+    return validate_profile(raw, shown, lines)
+
+
+def validate_profile(raw: Any, shown: str = "<profile>", lines: dict[tuple, int] | None = None) -> Profile:
+    """Validate already-parsed profile data.
+
+    Raises:
+        ProfileError: listing every problem found.
+    """
+    if raw is None:
+        raise ProfileError(
+            f"Invalid profile {shown}",
+            [Problem(shown, "", "the file is empty; a profile needs company, services and jurisdictions")],
+        )
+    ck = Checker(shown, lines or {})
+    if not isinstance(raw, dict):
+        ck.add((), "the top level must be a mapping of fields (company:, services:, ...), not a list or text")
+        raise ProfileError(f"Invalid profile {shown}", ck.problems)
+    data = PROFILE_SCHEMA.check(raw, ck, ())
+    if not ck.problems:
+        _complete(data)
+        _check_contradictions(data, raw, ck)
+    if ck.problems:
+        n = len(ck.problems)
+        raise ProfileError(f"Invalid profile {shown} ({n} problem{'s' if n != 1 else ''})", ck.problems)
+    return Profile(shown, data)
+
+
+def _complete(data: dict[str, Any]) -> None:
+    """Fill defaults that depend on other fields."""
+    company = data["company"]
+    company["legal_name"] = company["legal_name"] or company["name"]
+    contact = company["contact"]
+    contact["legal"] = contact["legal"] or contact["safety"]
+    contact["law_enforcement"] = contact["law_enforcement"] or contact["legal"]
+    suggested = {f for s in data["services"] for f in V.SERVICE_IMPLIES[s] + V.SERVICE_SUGGESTS.get(s, ())}
+    feats = data["features"]
+    for name in V.FEATURES:
+        if feats[name] is None:
+            feats[name] = name in suggested
+    det = data["detection"]
+    for key in ("hash_matching", "url_lists"):
+        det[key] = [t for t in det[key] if t != "none"]
+
+
+def _check_contradictions(data: dict[str, Any], raw: dict[str, Any], ck: Checker) -> None:
+    """Report combinations of fields that cannot all be true."""
+    feats = data["features"]
+    raw_feats = raw.get("features") or {}
+    for service in data["services"]:
+        for feat in V.SERVICE_IMPLIES[service]:
+            if raw_feats.get(feat) is False:
+                ck.add(
+                    ("features", feat),
+                    f"is false, but service '{service}' always has it; remove the line or the service",
+                )
+    if feats["e2ee"] and not feats["direct_messages"]:
+        ck.add(("features", "e2ee"), "is true but direct_messages is false; end-to-end encryption needs messages")
+    age = data["audience"]["minimum_age"]
+    if "dating" in data["services"] and age < 18:
+        ck.add(("audience", "minimum_age"), f"is {age}, but a dating service must be 18+; set it to 18 or more")
+    if age < 13 and not data["audience"]["parental_consent"]:
+        ck.add(
+            ("audience", "parental_consent"),
+            f"must be true when minimum_age is under 13 (it is {age}); verifiable parental consent is required",
+        )
+    raw_det = raw.get("detection") or {}
+    for key in ("hash_matching", "url_lists"):
+        listed = raw_det.get(key) or []
+        if isinstance(listed, list) and "none" in listed and len(listed) > 1:
+            ck.add(("detection", key), "lists 'none' together with tools; use either 'none' or the tools")
+    if data["detection"]["hash_matching"] and not feats["user_uploads"]:
+        ck.add(
+            ("detection", "hash_matching"),
+            "lists hash-matching tools, but features.user_uploads is false; there is nothing to match",
+        )
+
+
+def field_reference() -> list[tuple[str, str, str, str]]:
+    """Return (path, required/default, allowed, description) for every profile field."""
+    from .schema import walk_fields
+
+    rows = []
+    for path, f in walk_fields(PROFILE_SCHEMA):
+        req = "required" if f.required else "optional"
+        rows.append((path, req, f.allowed(), f.doc))
+    return rows
+
+
+__all__ = ["PROFILE_SCHEMA", "Profile", "load_profile", "validate_profile", "field_reference", "format_path"]
+
+
+def profile_yaml(answers: dict[str, Any]) -> str:
+    """Validate questionnaire answers and return them as profile YAML text.
+
+    Raises:
+        ProfileError: when the answers do not make a valid profile.
+    """
+    import yaml
+
+    validate_profile(answers, "<answers>")
+    header = (
+        "# policygen company profile. Field reference: `policygen list fields`.\n"
+        "# Generate documents with: policygen generate THIS_FILE -o out\n"
+    )
+    return header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True, default_flow_style=None)

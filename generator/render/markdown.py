@@ -1,0 +1,83 @@
+"""Render a document model as clean Markdown with numbered sections."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Block, Document, ListBlock, Paragraph, Span
+from ..skeletons import Templates
+
+_INLINE = re.compile(r"([\\`*_\[\]<>])")
+_LINE_START = re.compile(r"^([#>+\-=|]|\d+[.)])")
+
+
+def escape(text: str) -> str:
+    """Escape inline text so Markdown readers show it literally."""
+    return _INLINE.sub(r"\\\1", text)
+
+
+def spans_md(spans: tuple[Span, ...]) -> str:
+    """Render inline spans."""
+    out = []
+    for s in spans:
+        if s.code:
+            fence = "``" if "`" in s.text else "`"
+            text = f"{fence}{s.text}{fence}"
+        else:
+            text = _INLINE.sub(r"\\\1", s.text)
+        if s.bold and s.italic:
+            text = f"***{text}***"
+        elif s.bold:
+            text = f"**{text}**"
+        elif s.italic:
+            text = f"*{text}*"
+        if s.href:
+            href = f"<{s.href}>" if re.search(r"[\s()]", s.href) else s.href
+            text = f"[{text}]({href})"
+        out.append(text)
+    md = "".join(out)
+    return _LINE_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], md)
+
+
+def blocks_md(blocks: list[Block] | tuple[Block, ...], indent: str = "") -> list[str]:
+    """Render blocks as a list of Markdown chunks (joined by blank lines)."""
+    chunks = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            chunks.append(indent + spans_md(block.spans))
+        elif isinstance(block, ListBlock):
+            lines = []
+            for i, item in enumerate(block.items, 1):
+                marker = f"{i}. " if block.ordered else "- "
+                lines.append(f"{indent}{marker}{spans_md(item.spans)}")
+                for child in blocks_md(list(item.children), indent + "    "):
+                    lines.append(child)
+            chunks.append("\n".join(lines))
+    return chunks
+
+
+def render_markdown(doc: Document, templates: Templates) -> bytes:
+    """Render the document as UTF-8 Markdown."""
+    parts = [f"# {escape(doc.title)}"]
+    parts.append(
+        "\n".join(
+            [
+                f"- **Company:** {escape(doc.company)}",
+                f"- **Document:** {escape(doc.meta['document'])}",
+                f"- **Clause library:** {escape(doc.library_name)} {escape(doc.library_version)}",
+                f"- **Effective date:** {escape(doc.effective_date)}",
+            ]
+        )
+    )
+    parts.extend("> " + chunk.replace("\n", "\n> ") for chunk in blocks_md(doc.disclaimer))
+    parts.extend(blocks_md(doc.intro))
+    for section in doc.sections:
+        parts.append(f"## {section.number}. {escape(section.title)}")
+        parts.extend(blocks_md(section.intro))
+        for clause in section.clauses:
+            parts.append(f"### {clause.number} {escape(clause.title)}")
+            parts.extend(blocks_md(clause.blocks))
+    for appendix in doc.appendices:
+        parts.append(f"## Appendix {appendix.number}. {escape(appendix.title)}")
+        parts.extend(blocks_md(appendix.intro))
+    return ("\n\n".join(parts) + "\n").encode("utf-8")

@@ -1,0 +1,384 @@
+"""A small declarative schema for YAML data: profiles, clause front matter, skeletons.
+
+Why not pydantic or jsonschema: policygen's errors must name the file, line,
+field path, bad value and what is allowed, with a "did you mean" for near
+misses, and the same field table must drive ``policygen list fields``, the
+README's profile reference and the ``init`` questionnaire. A few dozen lines of
+field classes do all of that with no import cost, where a general library
+would need its messages rewritten anyway.
+
+Each field checks a value and returns the cleaned value; problems are collected
+in a :class:`Checker` so that every error in a file is reported at once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping as _Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Problem
+
+MISSING: Any = object()
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for a near miss, else an empty string."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def describe(value: object) -> str:
+    """Describe a YAML value for an error message: its repr and its kind."""
+    kinds = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+        _dt.date: "a date",
+        type(None): "empty",
+    }
+    kind = next((name for t, name in kinds.items() if type(value) is t), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return kind
+    shown = repr(value) if not isinstance(value, _dt.date) else value.isoformat()
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{shown} ({kind})" if kind not in ("text",) else shown
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Render a field path as ``a.b[2].c``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+@dataclass
+class Checker:
+    """Collects problems while a document is checked against a schema.
+
+    Attributes:
+        file: The file name shown in messages.
+        lines: Field path (tuple) to 1-based line number, from the YAML reader.
+        line_offset: Added to every line (front matter starts below ``---``).
+    """
+
+    file: str
+    lines: dict[tuple, int] = field(default_factory=dict)
+    line_offset: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """Return the line of ``path`` or of its nearest located parent."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p] + self.line_offset
+            p = p[:-1]
+        return self.lines.get((), None) if () in self.lines else None
+
+    def add(self, path: Sequence[str | int], message: str) -> None:
+        """Record a problem at ``path``."""
+        self.problems.append(Problem(self.file, format_path(path), message, self.line_of(path)))
+
+
+class Field:
+    """Base class: a typed value with documentation and a default."""
+
+    type_name = "value"
+
+    def __init__(self, doc: str = "", *, default: Any = MISSING, example: Any = MISSING) -> None:
+        self.doc = doc
+        self.default = default
+        self.example = example
+
+    @property
+    def required(self) -> bool:
+        """Whether the field must be present."""
+        return self.default is MISSING
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:
+        """Return the cleaned value, or MISSING after recording a problem."""
+        raise NotImplementedError
+
+    def allowed(self) -> str:
+        """Describe the allowed values for documentation."""
+        return self.type_name
+
+
+class Str(Field):
+    """Single-line text (no control characters), optionally length-limited."""
+
+    type_name = "text"
+
+    def __init__(self, doc: str = "", *, max_len: int = 200, multiline: bool = False, **kw: Any):
+        super().__init__(doc, **kw)
+        self.max_len = max_len
+        self.multiline = multiline
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if not isinstance(value, str):
+            ck.add(path, f"expected {self.allowed()}, got {describe(value)}")
+            return MISSING
+        text = value.strip() if not self.multiline else value
+        if not text.strip():
+            ck.add(path, "must not be empty")
+            return MISSING
+        if len(text) > self.max_len:
+            ck.add(path, f"is {len(text)} characters long; at most {self.max_len} allowed")
+            return MISSING
+        bad = _CONTROL.search(text) if self.multiline else re.search(r"[\x00-\x1f\x7f]", text)
+        if bad:
+            ck.add(path, f"contains a control character ({bad.group()!r}); use one line of text")
+            return MISSING
+        return self.extra_check(text, ck, path)
+
+    def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:
+        """Hook for subclasses that validate the text further."""
+        return text
+
+
+class Email(Str):
+    """An email address."""
+
+    type_name = "an email address (name@example.com)"
+
+    def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if not _EMAIL.match(text):
+            ck.add(path, f"{text!r} is not an email address; expected name@domain.example")
+            return MISSING
+        return text
+
+
+class Url(Str):
+    """An http or https URL."""
+
+    type_name = "an http:// or https:// URL"
+
+    def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if not _URL.match(text):
+            ck.add(path, f"{text!r} is not a web address; expected {self.type_name}")
+            return MISSING
+        return text
+
+
+class Bool(Field):
+    """true or false."""
+
+    type_name = "true or false"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if not isinstance(value, bool):
+            ck.add(path, f"expected true or false, got {describe(value)}")
+            return MISSING
+        return value
+
+
+class Int(Field):
+    """A whole number within a range."""
+
+    def __init__(self, doc: str = "", *, lo: int, hi: int, **kw: Any) -> None:
+        super().__init__(doc, **kw)
+        self.lo, self.hi = lo, hi
+
+    def allowed(self) -> str:  # noqa: D102
+        return f"a whole number from {self.lo} to {self.hi}"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, bool) or not isinstance(value, int):
+            ck.add(path, f"expected {self.allowed()}, got {describe(value)}")
+            return MISSING
+        if not self.lo <= value <= self.hi:
+            ck.add(path, f"{value} is out of range; expected {self.allowed()}")
+            return MISSING
+        return value
+
+
+class Date(Field):
+    """A calendar date written YYYY-MM-DD."""
+
+    type_name = "a date written YYYY-MM-DD"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, _dt.datetime):
+            value = value.date()
+        if isinstance(value, _dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return _dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        ck.add(path, f"expected {self.type_name}, got {describe(value)}")
+        return MISSING
+
+
+class Enum(Field):
+    """One of a fixed set of identifiers."""
+
+    def __init__(self, doc: str = "", *, choices: Sequence[str], **kw: Any) -> None:
+        super().__init__(doc, **kw)
+        self.choices = list(choices)
+
+    def allowed(self) -> str:  # noqa: D102
+        return "one of: " + ", ".join(self.choices)
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, str) and value in self.choices:
+            return value
+        ck.add(
+            path,
+            f"unknown value {describe(value)}; allowed: {', '.join(self.choices)}"
+            + did_you_mean(value, self.choices),
+        )
+        return MISSING
+
+
+class ListOf(Field):
+    """A list of items of one field type."""
+
+    def __init__(
+        self,
+        item: Field,
+        doc: str = "",
+        *,
+        unique: bool = True,
+        min_items: int = 0,
+        max_items: int = 500,
+        **kw: Any,
+    ) -> None:
+        super().__init__(doc, **kw)
+        self.item = item
+        self.unique = unique
+        self.min_items = min_items
+        self.max_items = max_items
+
+    def allowed(self) -> str:  # noqa: D102
+        return f"a list of {self.item.allowed()}"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, (str, int, float, bool)) and isinstance(self.item, Enum):
+            ck.add(path, f"expected a list, got {describe(value)}; write [{value}]")
+            return MISSING
+        if not isinstance(value, list):
+            ck.add(path, f"expected {self.allowed()}, got {describe(value)}")
+            return MISSING
+        if len(value) < self.min_items:
+            ck.add(path, "must not be empty" if self.min_items == 1 else f"needs at least {self.min_items} items")
+            return MISSING
+        if len(value) > self.max_items:
+            ck.add(path, f"has {len(value)} items; at most {self.max_items} allowed")
+            return MISSING
+        out, seen, ok = [], {}, True
+        for i, item in enumerate(value):
+            cleaned = self.item.check(item, ck, (*path, i))
+            if cleaned is MISSING:
+                ok = False
+                continue
+            key = repr(cleaned)
+            if self.unique and key in seen:
+                ck.add((*path, i), f"{describe(item)} is listed twice (also at [{seen[key]}])")
+                ok = False
+                continue
+            seen[key] = i
+            out.append(cleaned)
+        return out if ok else MISSING
+
+
+class Mapping(Field):
+    """A mapping with a closed set of keys: unknown keys are errors."""
+
+    type_name = "a mapping"
+
+    def __init__(
+        self,
+        fields: dict[str, Field],
+        doc: str = "",
+        *,
+        validate: Callable[[dict, Checker, tuple], None] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(doc, **kw)
+        self.fields = fields
+        self.validate = validate
+
+    @property
+    def required(self) -> bool:  # noqa: D102
+        if self.default is not MISSING:
+            return False
+        return any(f.required for f in self.fields.values())
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if value is None and not self.required:
+            value = {}
+        if not isinstance(value, dict):
+            ck.add(path, f"expected a mapping of fields, got {describe(value)}")
+            return MISSING
+        out: dict[str, Any] = {}
+        ok = True
+        for key in value:
+            if key not in self.fields:
+                names = list(self.fields)
+                ck.add(
+                    (*path, str(key)),
+                    f"unknown field {str(key)!r}; allowed here: {', '.join(names)}"
+                    + did_you_mean(str(key), names),
+                )
+                ok = False
+        for name, spec in self.fields.items():
+            if name in value and not (value[name] is None and not spec.required):
+                cleaned = spec.check(value[name], ck, (*path, name))
+                if cleaned is MISSING:
+                    ok = False
+                else:
+                    out[name] = cleaned
+            elif spec.required:
+                ck.add((*path, name), f"is required ({spec.allowed()})")
+                ok = False
+            elif isinstance(spec, Mapping):
+                out[name] = spec.check({}, ck, (*path, name))
+            else:
+                out[name] = spec.default() if callable(spec.default) else spec.default
+        if ok and self.validate is not None:
+            self.validate(out, ck, path)
+        return out if ok else MISSING
+
+
+class Raw(Field):
+    """Any YAML value; checked elsewhere (e.g. clause conditions)."""
+
+    type_name = "any value"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        return value
+
+
+def walk_fields(spec: Mapping, prefix: tuple = ()) -> Iterable[tuple[str, Field]]:
+    """Yield (dotted path, field) for every leaf field of a mapping schema."""
+    for name, f in spec.fields.items():
+        path = (*prefix, name)
+        if isinstance(f, Mapping):
+            yield from walk_fields(f, path)
+        else:
+            yield format_path(path), f
+
+
+def as_mapping(value: Any) -> _Mapping:
+    """Return ``value`` if it is a mapping, else an empty one."""
+    return value if isinstance(value, _Mapping) else {}

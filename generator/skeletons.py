@@ -1,0 +1,119 @@
+"""Document skeletons: the section order, headings and fixed text of each document.
+
+A skeleton is ``templates/documents/<doc>.yaml``. Its text fields are Markdown
+with Jinja (the same sandbox and variables as clause bodies). A templates
+folder given with ``--templates`` is searched first, then the built-in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import vocabulary as V
+from .clauses import builtin_root
+from .errors import LibraryError
+from .schema import Bool, Checker, ListOf, Mapping, Str
+from .yamlio import YamlProblem, parse_yaml, read_text
+
+SECTION = Mapping(
+    {
+        "id": Str("Section id that clauses name in their 'section' field."),
+        "title": Str("Section heading."),
+        "intro": Str("Markdown shown under the heading.", default=None, max_len=5000, multiline=True),
+    }
+)
+
+SKELETON_SCHEMA = Mapping(
+    {
+        "title": Str("Document title."),
+        "intro": Str("Markdown shown after the header.", default=None, max_len=5000, multiline=True),
+        "sections": ListOf(SECTION, "Sections in order.", min_items=1),
+        "counsel_appendix": Bool("End with the 'Questions for counsel' appendix.", default=False),
+    }
+)
+
+COMMON_SCHEMA = Mapping(
+    {
+        "disclaimer": Str("Draft notice shown at the top of every document.", max_len=2000, multiline=True),
+        "footer": Str("Short draft marking for page footers.", max_len=200),
+        "counsel_title": Str("Heading of the questions-for-counsel appendix."),
+        "counsel_intro": Str("Text under that heading.", max_len=2000, multiline=True),
+        "effective_date_missing": Str("Shown when the profile sets no effective date."),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A loaded document skeleton."""
+
+    doc: str
+    file: str
+    data: dict[str, Any]
+
+    @property
+    def section_ids(self) -> list[str]:
+        """Section ids in document order."""
+        return [s["id"] for s in self.data["sections"]]
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The template search path and the skeletons and common text it holds."""
+
+    search_path: tuple[Path, ...]
+    skeletons: dict[str, Skeleton]
+    common: dict[str, Any]
+
+    def find(self, relative: str) -> Path:
+        """Return the first file named ``relative`` on the search path."""
+        for base in self.search_path:
+            candidate = base / relative
+            if candidate.is_file():
+                return candidate
+        raise LibraryError(f"Template {relative} not found in {', '.join(map(str, self.search_path))}")
+
+
+def load_templates(user_dir: str | Path | None = None) -> Templates:
+    """Load skeletons and common text from the template search path.
+
+    Raises:
+        LibraryError: when a file is missing or invalid.
+    """
+    path: list[Path] = []
+    if user_dir is not None:
+        if not Path(user_dir).is_dir():
+            raise LibraryError(f"Templates folder {user_dir} is not a folder")
+        path.append(Path(user_dir))
+    path.append(builtin_root("templates"))
+    probe = Templates(tuple(path), {}, {})
+    problems = []
+    skeletons: dict[str, Skeleton] = {}
+    common: dict[str, Any] = {}
+    for name, schema in [("common", COMMON_SCHEMA), *[(d, SKELETON_SCHEMA) for d in V.DOC_KINDS]]:
+        file = probe.find(f"documents/{name}.yaml")
+        shown = str(file)
+        try:
+            raw, lines = parse_yaml(read_text(file, shown), shown)
+        except YamlProblem as exc:
+            problems.append(exc.problem)
+            continue
+        ck = Checker(shown, lines)
+        data = schema.check(raw, ck, ())
+        if schema is SKELETON_SCHEMA and not ck.problems:
+            ids = [s["id"] for s in data["sections"]]
+            for i, sid in enumerate(ids):
+                if ids.index(sid) != i:
+                    ck.add(("sections", i, "id"), f"section id {sid!r} is used twice")
+        problems.extend(ck.problems)
+        if ck.problems:
+            continue
+        if name == "common":
+            common = data
+        else:
+            skeletons[name] = Skeleton(name, shown, data)
+    if problems:
+        raise LibraryError("The document templates have problems", problems)
+    return Templates(tuple(path), skeletons, common)
