@@ -327,6 +327,13 @@ def init(
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     interactive = not no_input
+    unknown = [f for f in (*features_on, *features_off) if f not in V.FEATURES]
+    if unknown:
+        from .schema import did_you_mean
+
+        raise UsageError(
+            f"Unknown feature {unknown[0]!r}; see `policygen list features`" + did_you_mean(unknown[0], V.FEATURES)
+        )
 
     def ask(value: Any, prompt: str, **kw: Any) -> Any:
         if value is not None and value != ():
@@ -350,13 +357,6 @@ def init(
         age_assurance, "How is age checked", default="self-declaration", type=click.Choice(list(V.AGE_ASSURANCE))
     )
     team_size = ask(team_size, "Who handles trust and safety", default="small", type=click.Choice(list(V.TEAM_SIZES)))
-    unknown = [f for f in (*features_on, *features_off) if f not in V.FEATURES]
-    if unknown:
-        from .schema import did_you_mean
-
-        raise UsageError(
-            f"Unknown feature {unknown[0]!r}; see `policygen list features`" + did_you_mean(unknown[0], V.FEATURES)
-        )
     answers: dict[str, Any] = {"company": {"name": name, "contact": {"safety": safety_email}}}
     if legal_email:
         answers["company"]["contact"]["legal"] = legal_email

@@ -57,7 +57,10 @@ def lint_library(
     _templates(library, errors)
     _freshness(library, today, max_age_days, warnings)
     _verification(library, errors)
-    return LintReport(library, errors, warnings)
+    def order(p: Problem) -> tuple:
+        return (p.file, p.line or 0)
+
+    return LintReport(library, sorted(errors, key=order), sorted(warnings, key=order))
 
 
 def _links(library: Library, errors: list[Problem]) -> None:

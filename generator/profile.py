@@ -210,7 +210,8 @@ def validate_profile(raw: Any, shown: str = "<profile>", lines: dict[tuple, int]
         _check_contradictions(data, raw, ck)
     if ck.problems:
         n = len(ck.problems)
-        raise ProfileError(f"Invalid profile {shown} ({n} problem{'s' if n != 1 else ''})", ck.problems)
+        problems = sorted(ck.problems, key=lambda p: p.line or 0)
+        raise ProfileError(f"Invalid profile {shown} ({n} problem{'s' if n != 1 else ''})", problems)
     return Profile(shown, data)
 
 

@@ -87,11 +87,12 @@ class Checker:
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """Return the line of ``path`` or of its nearest located parent."""
         p = tuple(path)
-        while p:
+        while True:
             if p in self.lines:
                 return self.lines[p] + self.line_offset
+            if not p:
+                return None
             p = p[:-1]
-        return self.lines.get((), None) if () in self.lines else None
 
     def add(self, path: Sequence[str | int], message: str) -> None:
         """Record a problem at ``path``."""

@@ -137,9 +137,19 @@ def syntax_problems(source: str, shown: str, first_line: int) -> list[Problem]:
     except jinja2.TemplateSyntaxError as exc:
         line = (exc.lineno or 1) + first_line - 1
         return [Problem(shown, "", f"template syntax error: {exc.message}", line)]
-    problems = []
-    unknown = sorted(meta.find_undeclared_variables(ast) - set(CLAUSE_VARIABLES))
-    for name in unknown:
+    problems = [
+        Problem(
+            shown,
+            "",
+            f"filter {f.name!r} is not allowed; allowed: {', '.join(sorted(env.filters))}",
+            f.lineno + first_line - 1,
+        )
+        for f in ast.find_all(nodes.Filter)
+        if f.name not in env.filters
+    ]
+    if problems:  # the variable analysis compiles the template, which needs known filters
+        return problems
+    for name in sorted(meta.find_undeclared_variables(ast) - set(CLAUSE_VARIABLES)):
         line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), 1)
         problems.append(
             Problem(
@@ -149,16 +159,6 @@ def syntax_problems(source: str, shown: str, first_line: int) -> list[Problem]:
                 line + first_line - 1,
             )
         )
-    for f in ast.find_all(nodes.Filter):
-        if f.name not in env.filters:
-            problems.append(
-                Problem(
-                    shown,
-                    "",
-                    f"filter {f.name!r} is not allowed; allowed: {', '.join(sorted(env.filters))}",
-                    f.lineno + first_line - 1,
-                )
-            )
     return problems
 
 

@@ -16,7 +16,20 @@ import yaml
 
 from .errors import Problem
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C loader where libyaml exists
+_CBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C loader where libyaml exists
+
+
+class _Base(_CBase):  # type: ignore[misc, valid-type]
+    """Safe loader that leaves dates as text.
+
+    Schema fields parse dates themselves, so a bad date is reported with its
+    field path instead of failing inside the YAML constructor.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _CBase.yaml_implicit_resolvers.items()
+    }
 
 MAX_BYTES = 1024 * 1024
 

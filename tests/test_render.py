@@ -1,0 +1,154 @@
+"""Rendering: one model, three formats; values literal; DOCX structure; determinism."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import MINIMAL, clause, make_library
+
+from generator import api
+from generator.clauses import load_library
+from generator.errors import RenderError
+from generator.mdparse import MarkdownProblem, parse_markdown
+from generator.model import ListBlock, Paragraph, Span
+from generator.profile import load_profile
+from generator.skeletons import load_templates
+
+HOSTILE = "{{ 7*7 }} <script>alert(1)</script> *Pals* & [x](javascript:alert(1)) # 1."
+
+
+def build_for(tmp_path: Path, profile_text: str, clauses: dict | None = None) -> api.Build:
+    lib = load_library(make_library(tmp_path / "lib", clauses))
+    p = tmp_path / "p.yaml"
+    p.write_text(profile_text, encoding="utf-8")
+    return api.build(load_profile(p), lib, load_templates())
+
+
+def hostile_profile() -> str:
+    return MINIMAL.replace("name: PixelPals", "name: '" + HOSTILE.replace("'", "''") + "'")
+
+
+def test_parse_markdown_blocks() -> None:
+    blocks = parse_markdown("Intro with **bold** and [a link](https://x.example).\n\n1. one\n2. two\n    - nested\n")
+    assert isinstance(blocks[0], Paragraph)
+    assert blocks[0].spans[1] == Span("bold", bold=True)
+    assert blocks[0].spans[3] == Span("a link", href="https://x.example")
+    lst = blocks[1]
+    assert isinstance(lst, ListBlock) and lst.ordered and len(lst.items) == 2
+    assert isinstance(lst.items[1].children[0], ListBlock)
+
+
+@pytest.mark.parametrize("text", ["# Heading", "> quote", "    code block", "---\n", "![img](x.png)"])
+def test_unsupported_markdown_is_refused(text: str) -> None:
+    with pytest.raises(MarkdownProblem):
+        parse_markdown("para\n\n" + text + "\n")
+
+
+def test_raw_html_in_a_clause_is_text() -> None:
+    blocks = parse_markdown("a <b>b</b> &amp; c")
+    assert blocks[0].spans == (Span("a <b>b</b> &amp; c"),)
+
+
+def test_hostile_company_name_is_literal_everywhere(tmp_path: Path) -> None:
+    b = build_for(tmp_path, hostile_profile())
+    html = b.files["tos.html"].decode()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html and "49" not in html
+    assert 'href="javascript' not in html
+    md = b.files["tos.md"].decode()
+    assert "Do not share CSAM on {{ 7\\*7 }} \\<script\\>" in md or "\\<script\\>" in md
+    assert "49" not in md
+    d = docx.Document(io.BytesIO(b.files["tos.docx"]))
+    assert any(HOSTILE in p.text for p in d.paragraphs)
+
+
+def test_markdown_output_reparses_to_the_same_text(tmp_path: Path) -> None:
+    """Escaping in the .md output is right: parsing it back gives the literal name."""
+    b = build_for(tmp_path, hostile_profile())
+    md = b.files["tos.md"].decode()
+    body_line = next(line for line in md.splitlines() if line.startswith("Do not share"))
+    (para,) = parse_markdown(body_line)
+    assert "".join(s.text for s in para.spans) == f"Do not share CSAM on {HOSTILE}."
+
+
+def test_markdown_has_header_numbering_and_disclaimer(tmp_path: Path) -> None:
+    md = build_for(tmp_path, MINIMAL).files["sop.md"].decode()
+    assert md.startswith("# Child Safety Escalation Procedure\n")
+    assert "- **Company:** PixelPals" in md
+    assert "- **Clause library:** test library 1.2.3" in md
+    assert "- **Effective date:** to be set before publication" in md
+    assert "> **Draft — not legal advice.**" in md
+    assert "## 1. Triage and severity" in md and "### 1.1 Title of sop.triage.first-look" in md
+    assert "1. Open the case.\n2. Record the time." in md
+
+
+def test_html_is_standalone_and_structured(tmp_path: Path) -> None:
+    html = build_for(tmp_path, MINIMAL).files["tips.html"].decode()
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+    assert "<style>" in html and "@media print" in html
+    assert '<nav class="toc" aria-label="Contents">' in html and "<main id=\"main\">" in html
+    assert "Draft — not legal advice." in html
+    assert "<link" not in html and "<script" not in html
+
+
+def test_docx_uses_real_styles_and_draft_marking(tmp_path: Path) -> None:
+    clauses = {
+        "tos/a.md": clause("tos.prohibited.one", "First:\n\n1. a\n2. b\n\nSecond:\n\n1. c\n2. d\n\nThird:\n\n- x\n    - y"),
+        "sop/a.md": clause("sop.triage.first-look"),
+        "tips/a.md": clause("tips.everyone.report"),
+    }
+    d = docx.Document(io.BytesIO(build_for(tmp_path, MINIMAL, clauses).files["tos.docx"]))
+    styles = [(p.style.name, p.text) for p in d.paragraphs]
+    assert ("Title", "Child Safety Terms") in styles
+    assert ("Heading 1", "1. What is prohibited") in styles
+    assert ("Heading 2", "1.1 Title of tos.prohibited.one") in styles
+    assert ("List Number", "a") in styles and ("List Bullet", "x") in styles and ("List Bullet 2", "y") in styles
+    assert d.sections[0].footer.paragraphs[0].text.startswith("Draft — not legal advice")
+    assert d.core_properties.title == "Child Safety Terms — PixelPals"
+    assert d.core_properties.author == "policygen"
+    # each numbered list restarts: the two lists use different numbering instances
+    num_ids = {
+        p._p.pPr.numPr.numId.val for p in d.paragraphs if p.style.name == "List Number" and p._p.pPr.numPr is not None
+    }
+    assert len(num_ids) == 2
+
+
+def test_output_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    first = build_for(tmp_path / "a", MINIMAL).files
+    second = build_for(tmp_path / "b", MINIMAL).files
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], name
+    with zipfile.ZipFile(io.BytesIO(first["tos.docx"])) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_clause_error_names_file_and_line(tmp_path: Path) -> None:
+    clauses = {
+        "tos/a.md": clause("tos.prohibited.x", "Fine line.\n\n{{ company.nmae }}"),
+        "sop/a.md": clause("sop.triage.first-look"),
+        "tips/a.md": clause("tips.everyone.report"),
+    }
+    with pytest.raises(RenderError) as info:
+        build_for(tmp_path, MINIMAL, clauses)
+    problem = info.value.problems[0]
+    assert problem.file.endswith("tos/a.md") and problem.line == 12
+
+
+def test_manifest_lists_clauses_hashes_and_reasons(tmp_path: Path) -> None:
+    import json
+
+    b = build_for(tmp_path, MINIMAL)
+    m = json.loads(b.files["manifest.json"])
+    assert m["library"] == {"name": "test library", "version": "1.2.3"}
+    assert m["profile"]["digest"].startswith("sha256:")
+    (entry,) = m["documents"]["tos"]["clauses"]
+    assert entry["id"] == "tos.prohibited.sharing" and entry["number"] == "1.1"
+    assert entry["reason"] == "global baseline: applies to every profile"
+    assert entry["hash"].startswith("sha256:")
+    assert set(m["documents"]["tos"]["files"]) == {"md", "html", "docx"}
