@@ -96,10 +96,18 @@ def manifest(result: Build, library: Library) -> bytes:
     data = {
         "generator": {"name": "policygen", "version": __version__},
         "library": {"name": library.name, "version": library.version},
-        "profile": {"file": Path(result.profile.source).name, "digest": "sha256:" + result.profile.digest},
+        "profile": {
+            "file": Path(result.profile.source).name,
+            "digest": "sha256:" + result.profile.digest,
+        },
         "documents": documents,
         "excluded": [
-            {"id": d.clause.id, "doc": d.clause.doc, "version": d.clause.version, "reason": d.reason}
+            {
+                "id": d.clause.id,
+                "doc": d.clause.doc,
+                "version": d.clause.version,
+                "reason": d.reason,
+            }
             for d in result.decisions
             if not d.included
         ],

@@ -26,9 +26,7 @@ def render_markdown_blocks(source: str, context: dict, shown: str, first_line: i
         raise RenderError(f"Cannot render {shown}", [Problem(shown, "", str(exc), first_line)]) from None
 
 
-def assemble(
-    doc: str, decisions: list[Decision], library: Library, templates: Templates, profile: Profile
-) -> Document:
+def assemble(doc: str, decisions: list[Decision], library: Library, templates: Templates, profile: Profile) -> Document:
     """Build one document (``tos``, ``sop`` or ``tips``) for a profile.
 
     Raises:
@@ -60,11 +58,7 @@ def assemble(
         if not clauses:
             continue
         number = str(len(sections) + 1)
-        intro = (
-            render_markdown_blocks(spec["intro"], context, f"{skeleton.file}#{spec['id']}")
-            if spec["intro"]
-            else []
-        )
+        intro = render_markdown_blocks(spec["intro"], context, f"{skeleton.file}#{spec['id']}") if spec["intro"] else []
         blocks = [
             ClauseBlock(
                 f"{number}.{i}",

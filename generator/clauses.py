@@ -36,7 +36,10 @@ def _check_id(value: Any, ck: Checker, path: tuple) -> None:
     elif value["id"].split(".")[0] != value["doc"]:
         ck.add((*path, "id"), f"starts with '{value['id'].split('.')[0]}' but doc is '{value['doc']}'")
     if not SEMVER_RE.match(value["version"]):
-        ck.add((*path, "version"), f"{value['version']!r} is not a version; use MAJOR.MINOR.PATCH, e.g. 1.0.0")
+        ck.add(
+            (*path, "version"),
+            f"{value['version']!r} is not a version; use MAJOR.MINOR.PATCH, e.g. 1.0.0",
+        )
     order = value["order"]
     if isinstance(order, bool) or not isinstance(order, (int, float)):
         ck.add((*path, "order"), f"expected a number, got {order!r}")
@@ -49,7 +52,10 @@ def _check_id(value: Any, ck: Checker, path: tuple) -> None:
     if value["obligations"] and not value["citations"]:
         ck.add((*path, "citations"), "a clause with obligations must cite their source")
     if value["guide_area"] == "legal" and not value["citations"]:
-        ck.add((*path, "citations"), "a clause in the 'legal' guide area states a duty and must cite its source")
+        ck.add(
+            (*path, "citations"),
+            "a clause in the 'legal' guide area states a duty and must cite its source",
+        )
     if value["when"] is not None:
         check_condition(value["when"], ck, (*path, "when"))
 
@@ -89,14 +95,26 @@ TOPICS = (
     "service-specific",
 )
 
-OBLIGATION_KINDS = ("report", "notify", "preserve", "remove", "register", "respond", "publish", "verify-age")
+OBLIGATION_KINDS = (
+    "report",
+    "notify",
+    "preserve",
+    "remove",
+    "register",
+    "respond",
+    "publish",
+    "verify-age",
+)
 
 OBLIGATION = Mapping(
     {
         "kind": Enum("What the law requires.", choices=OBLIGATION_KINDS),
         "jurisdiction": Enum("Where the duty comes from.", choices=[*V.JURISDICTIONS, V.GLOBAL]),
         "recipient": Str("Who receives the report or notice (for report/notify).", default=None),
-        "deadline": Str("The legal deadline in the law's words, e.g. '48 hours after a valid request'.", default=None),
+        "deadline": Str(
+            "The legal deadline in the law's words, e.g. '48 hours after a valid request'.",
+            default=None,
+        ),
         "period": Str("How long to keep data (for preserve), e.g. '1 year'.", default=None),
         "summary": Str("One line: the duty in plain words.", max_len=400),
     }
@@ -120,9 +138,7 @@ CLAUSE_SCHEMA = Mapping(
         "implements": ListOf(Str(), "SOP only: ToS clause ids whose promise this step fulfils.", default=list),
         "covers": ListOf(Enum(choices=TOPICS), "Topics the clause covers (for coverage checks).", default=list),
         "obligations": ListOf(OBLIGATION, "Legal duties the clause carries out or states.", default=list),
-        "counsel_questions": ListOf(
-            Str(max_len=1000), "Open legal questions for the counsel appendix.", default=list
-        ),
+        "counsel_questions": ListOf(Str(max_len=1000), "Open legal questions for the counsel appendix.", default=list),
         "notes": Str("Reviewer notes (never shown to users).", default=None, max_len=4000, multiline=True),
         "tags": ListOf(Str(max_len=60), "Free-form tags.", default=list),
     },
@@ -290,7 +306,12 @@ def load_library(root: str | Path | None = None) -> Library:
             continue
         if clause.id in clauses:
             problems.append(
-                Problem(shown, "id", f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})", 2)
+                Problem(
+                    shown,
+                    "id",
+                    f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})",
+                    2,
+                )
             )
             continue
         clauses[clause.id] = clause

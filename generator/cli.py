@@ -38,6 +38,7 @@ class PolicyGenGroup(click.Group):
     """The one place where library errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn a PolicyGenError into a message and exit code."""
         try:
             return super().invoke(ctx)
         except PolicyGenError as exc:
@@ -84,15 +85,26 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
     help="Folder to write into. With several profiles, each gets a subfolder named after its file.",
 )
 @click.option(
-    "--doc", "docs", multiple=True, metavar="DOC",
+    "--doc",
+    "docs",
+    multiple=True,
+    metavar="DOC",
     help="Only these documents: tos, sop, tips (repeat or comma-separate). Default: all.",
 )
 @click.option(
-    "--format", "formats", multiple=True, metavar="FMT",
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FMT",
     help="Only these formats: md, html, docx (repeat or comma-separate). Default: all.",
 )
 @click.option("--force", is_flag=True, help="Replace files that already exist in the output folder.")
@@ -157,7 +169,11 @@ def generate(
 @click.option("--included-only", is_flag=True, help="Leave out the clauses that were not selected.")
 @library_option
 def explain(
-    profile: Path, docs: tuple[str, ...], as_json: bool, included_only: bool, library_dir: Path | None
+    profile: Path,
+    docs: tuple[str, ...],
+    as_json: bool,
+    included_only: bool,
+    library_dir: Path | None,
 ) -> None:
     """Show which clauses PROFILE gets, which it does not, and the rule that decided each.
 
@@ -175,10 +191,7 @@ def explain(
     if included_only:
         decisions = [d for d in decisions if d.included]
     if as_json:
-        rows = [
-            {"id": d.clause.id, "doc": d.clause.doc, "included": d.included, "reason": d.reason}
-            for d in decisions
-        ]
+        rows = [{"id": d.clause.id, "doc": d.clause.doc, "included": d.included, "reason": d.reason} for d in decisions]
         click.echo(json.dumps(rows, indent=2))
         return
     rows = [[d.clause.id, "yes" if d.included else "no", d.reason] for d in decisions]
@@ -205,13 +218,19 @@ def list_(what: str, library_dir: Path | None) -> None:
         policygen list fields
     """
     if what == "services":
-        _table(["id", "service", "description"], [[t.id, t.label, t.description] for t in V.SERVICES.values()])
+        _table(
+            ["id", "service", "description"],
+            [[t.id, t.label, t.description] for t in V.SERVICES.values()],
+        )
     elif what == "jurisdictions":
         rows = [[t.id, t.label, t.description] for t in V.JURISDICTIONS.values()]
         rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
         _table(["id", "jurisdiction", "law it brings in"], rows)
     elif what == "documents":
-        _table(["id", "document", "description"], [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()])
+        _table(
+            ["id", "document", "description"],
+            [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()],
+        )
     elif what == "features":
         _table(["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()])
     elif what == "fields":
@@ -227,8 +246,7 @@ def list_(what: str, library_dir: Path | None) -> None:
 
         library = load_library(library_dir)
         rows = [
-            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()]
-            for c in library.clauses.values()
+            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()] for c in library.clauses.values()
         ]
         _table(["id", "doc", "section", "version", "reviewed"], rows)
         click.echo(f"\n{len(rows)} clauses in {library.name} {library.version}")
@@ -238,16 +256,25 @@ def list_(what: str, library_dir: Path | None) -> None:
 @library_option
 @templates_option
 @click.option(
-    "--max-age", type=click.IntRange(1, 36500), default=365, show_default=True,
+    "--max-age",
+    type=click.IntRange(1, 36500),
+    default=365,
+    show_default=True,
     help="Warn when a clause's last_reviewed is older than this many days.",
 )
 @click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
     help="Date to measure review age against (default: today).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def lint(
-    library_dir: Path | None, templates_dir: Path | None, max_age: int, today: dt.datetime | None, strict: bool
+    library_dir: Path | None,
+    templates_dir: Path | None,
+    max_age: int,
+    today: dt.datetime | None,
+    strict: bool,
 ) -> None:
     """Check a clause library and report every problem with file and line.
 
@@ -264,9 +291,7 @@ def lint(
     from .errors import LintFailed
     from .lint import lint_library
 
-    report = lint_library(
-        library_dir, templates_dir, today=today.date() if today else None, max_age_days=max_age
-    )
+    report = lint_library(library_dir, templates_dir, today=today.date() if today else None, max_age_days=max_age)
     for p in report.errors:
         click.echo(f"error: {p}")
     for p in report.warnings:
@@ -285,13 +310,25 @@ def lint(
 @click.option("--safety-email", help="Where users send safety reports.")
 @click.option("--legal-email", help="Legal contact (default: the safety address).")
 @click.option("--website", help="Public website, http:// or https://.")
-@click.option("--service", "services", multiple=True, metavar="ID", help="A service type (repeat). See `list services`.")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    metavar="ID",
+    help="A service type (repeat). See `list services`.",
+)
 @click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="ID", help="A jurisdiction (repeat).")
 @click.option("--minimum-age", type=int, help="Youngest age allowed (5-21).")
 @click.option("--age-assurance", type=click.Choice(list(V.AGE_ASSURANCE)), help="How age is checked.")
 @click.option("--team-size", type=click.Choice(list(V.TEAM_SIZES)), help="Who handles trust and safety.")
 @click.option("--feature", "features_on", multiple=True, metavar="NAME", help="Turn a feature on (repeat).")
-@click.option("--no-feature", "features_off", multiple=True, metavar="NAME", help="Turn a feature off (repeat).")
+@click.option(
+    "--no-feature",
+    "features_off",
+    multiple=True,
+    metavar="NAME",
+    help="Turn a feature off (repeat).",
+)
 @click.option("--no-input", is_flag=True, help="Never prompt; fail if a required answer is missing.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(
@@ -346,17 +383,31 @@ def init(
 
     name = ask(name, "Company name")
     safety_email = ask(safety_email, "Email address for safety reports")
-    services = services or tuple(
-        _split([ask(None, f"Service types, comma-separated ({', '.join(V.SERVICES)})")])
-    )
+    services = services or tuple(_split([ask(None, f"Service types, comma-separated ({', '.join(V.SERVICES)})")]))
     jurisdictions = jurisdictions or tuple(
-        _split([ask(None, f"Jurisdictions, comma-separated ({', '.join(V.JURISDICTIONS)})", default="us")])
+        _split(
+            [
+                ask(
+                    None,
+                    f"Jurisdictions, comma-separated ({', '.join(V.JURISDICTIONS)})",
+                    default="us",
+                )
+            ]
+        )
     )
     minimum_age = ask(minimum_age, "Minimum age of users", default=13, type=click.IntRange(5, 21))
     age_assurance = ask(
-        age_assurance, "How is age checked", default="self-declaration", type=click.Choice(list(V.AGE_ASSURANCE))
+        age_assurance,
+        "How is age checked",
+        default="self-declaration",
+        type=click.Choice(list(V.AGE_ASSURANCE)),
     )
-    team_size = ask(team_size, "Who handles trust and safety", default="small", type=click.Choice(list(V.TEAM_SIZES)))
+    team_size = ask(
+        team_size,
+        "Who handles trust and safety",
+        default="small",
+        type=click.Choice(list(V.TEAM_SIZES)),
+    )
     answers: dict[str, Any] = {"company": {"name": name, "contact": {"safety": safety_email}}}
     if legal_email:
         answers["company"]["contact"]["legal"] = legal_email
@@ -383,7 +434,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers) - 1)]
 
     def line(cells: list[str]) -> str:
-        padded = [str(c).ljust(w) for c, w in zip(cells[:-1], widths)]
+        padded = [str(c).ljust(w) for c, w in zip(cells[:-1], widths, strict=False)]
         return "  ".join([*padded, str(cells[-1])]).rstrip()
 
     click.echo(line(headers))

@@ -78,7 +78,10 @@ def check_condition(cond: Any, ck: Checker, path: tuple) -> None:
             check_condition(value, ck, p)
         elif key not in FACTS:
             names = list(FACTS) + list(COMBINATORS)
-            ck.add(p, f"unknown fact {key!r}; see `policygen list facts`" + did_you_mean(str(key), names))
+            ck.add(
+                p,
+                f"unknown fact {key!r}; see `policygen list facts`" + did_you_mean(str(key), names),
+            )
         else:
             _check_value(key, value, ck, p)
 
@@ -144,7 +147,9 @@ def _eval(cond: dict[str, Any], facts: dict[str, Any]) -> tuple[bool, list[str]]
 def _test(fact: str, want: Any, have: Any) -> tuple[bool, str]:
     kind, _ = FACTS[fact]
     if kind == "bool":
-        return have == want, f"{fact} is {str(have).lower()}" + ("" if have == want else f" (needs {str(want).lower()})")
+        return have == want, f"{fact} is {str(have).lower()}" + (
+            "" if have == want else f" (needs {str(want).lower()})"
+        )
     if kind == "set":
         shown = ", ".join(sorted(have)) or "none"
         if isinstance(want, bool):

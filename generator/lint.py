@@ -57,6 +57,7 @@ def lint_library(
     _templates(library, errors)
     _freshness(library, today, max_age_days, warnings)
     _verification(library, errors)
+
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
 
@@ -72,13 +73,21 @@ def _links(library: Library, errors: list[Problem]) -> None:
             for i, target in enumerate(clause.meta[kind]):
                 if target not in library.clauses:
                     errors.append(
-                        Problem(clause.file, f"{kind}[{i}]", f"dangling link to {target!r}" + did_you_mean(target, ids))
+                        Problem(
+                            clause.file,
+                            f"{kind}[{i}]",
+                            f"dangling link to {target!r}" + did_you_mean(target, ids),
+                        )
                     )
                 elif target == clause.id:
                     errors.append(Problem(clause.file, f"{kind}[{i}]", "a clause cannot link to itself"))
                 elif kind == "implements" and library.clauses[target].doc != "tos":
                     errors.append(
-                        Problem(clause.file, f"{kind}[{i}]", f"{target!r} is not a ToS clause; implements names ToS promises")
+                        Problem(
+                            clause.file,
+                            f"{kind}[{i}]",
+                            f"{target!r} is not a ToS clause; implements names ToS promises",
+                        )
                     )
 
 
@@ -127,7 +136,11 @@ def _freshness(library: Library, today: dt.date, max_age: int, warnings: list[Pr
         age = (today - reviewed).days
         if age > max_age:
             warnings.append(
-                Problem(clause.file, "last_reviewed", f"{reviewed.isoformat()} is {age} days old (limit {max_age}); review it")
+                Problem(
+                    clause.file,
+                    "last_reviewed",
+                    f"{reviewed.isoformat()} is {age} days old (limit {max_age}); review it",
+                )
             )
         elif age < 0:
             warnings.append(Problem(clause.file, "last_reviewed", f"{reviewed.isoformat()} is in the future"))

@@ -8,7 +8,6 @@ drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class ListBlock:
     items: tuple[ListItem, ...]
 
 
-Block = Union[Paragraph, ListBlock]
+Block = Paragraph | ListBlock
 
 
 @dataclass

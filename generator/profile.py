@@ -53,9 +53,7 @@ PROFILE_SCHEMA = Mapping(
                     {
                         "safety": Email("Where users send safety reports.", example="safety@pixelpals.example"),
                         "legal": Email("Legal contact. Default: contact.safety.", default=None),
-                        "law_enforcement": Email(
-                            "Law-enforcement requests. Default: contact.legal.", default=None
-                        ),
+                        "law_enforcement": Email("Law-enforcement requests. Default: contact.legal.", default=None),
                     },
                     "Contact addresses.",
                 ),
@@ -98,16 +96,22 @@ PROFILE_SCHEMA = Mapping(
                     default=list,
                 ),
                 "url_lists": ListOf(
-                    Enum(choices=list(V.URL_LISTS)), "URL block lists in use. Default: [] (none).", default=list
+                    Enum(choices=list(V.URL_LISTS)),
+                    "URL block lists in use. Default: [] (none).",
+                    default=list,
                 ),
-                "text_classifiers": Bool("Text classifiers for grooming or exploitation. Default: false.", default=False),
+                "text_classifiers": Bool(
+                    "Text classifiers for grooming or exploitation. Default: false.", default=False
+                ),
             },
             "Detection tools in place.",
         ),
         "team": Mapping(
             {
                 "size": Enum(
-                    "Who handles trust and safety. Default: small.", choices=list(V.TEAM_SIZES), default="small"
+                    "Who handles trust and safety. Default: small.",
+                    choices=list(V.TEAM_SIZES),
+                    default="small",
                 ),
             },
             "The trust-and-safety team.",
@@ -198,11 +202,20 @@ def validate_profile(raw: Any, shown: str = "<profile>", lines: dict[tuple, int]
     if raw is None:
         raise ProfileError(
             f"Invalid profile {shown}",
-            [Problem(shown, "", "the file is empty; a profile needs company, services and jurisdictions")],
+            [
+                Problem(
+                    shown,
+                    "",
+                    "the file is empty; a profile needs company, services and jurisdictions",
+                )
+            ],
         )
     ck = Checker(shown, lines or {})
     if not isinstance(raw, dict):
-        ck.add((), "the top level must be a mapping of fields (company:, services:, ...), not a list or text")
+        ck.add(
+            (),
+            "the top level must be a mapping of fields (company:, services:, ...), not a list or text",
+        )
         raise ProfileError(f"Invalid profile {shown}", ck.problems)
     data = PROFILE_SCHEMA.check(raw, ck, ())
     if not ck.problems:
@@ -244,10 +257,16 @@ def _check_contradictions(data: dict[str, Any], raw: dict[str, Any], ck: Checker
                     f"is false, but service '{service}' always has it; remove the line or the service",
                 )
     if feats["e2ee"] and not feats["direct_messages"]:
-        ck.add(("features", "e2ee"), "is true but direct_messages is false; end-to-end encryption needs messages")
+        ck.add(
+            ("features", "e2ee"),
+            "is true but direct_messages is false; end-to-end encryption needs messages",
+        )
     age = data["audience"]["minimum_age"]
     if "dating" in data["services"] and age < 18:
-        ck.add(("audience", "minimum_age"), f"is {age}, but a dating service must be 18+; set it to 18 or more")
+        ck.add(
+            ("audience", "minimum_age"),
+            f"is {age}, but a dating service must be 18+; set it to 18 or more",
+        )
     if age < 13 and not data["audience"]["parental_consent"]:
         ck.add(
             ("audience", "parental_consent"),
@@ -257,7 +276,10 @@ def _check_contradictions(data: dict[str, Any], raw: dict[str, Any], ck: Checker
     for key in ("hash_matching", "url_lists"):
         listed = raw_det.get(key) or []
         if isinstance(listed, list) and "none" in listed and len(listed) > 1:
-            ck.add(("detection", key), "lists 'none' together with tools; use either 'none' or the tools")
+            ck.add(
+                ("detection", key),
+                "lists 'none' together with tools; use either 'none' or the tools",
+            )
     if data["detection"]["hash_matching"] and not feats["user_uploads"]:
         ck.add(
             ("detection", "hash_matching"),
@@ -276,7 +298,14 @@ def field_reference() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-__all__ = ["PROFILE_SCHEMA", "Profile", "load_profile", "validate_profile", "field_reference", "format_path"]
+__all__ = [
+    "PROFILE_SCHEMA",
+    "Profile",
+    "load_profile",
+    "validate_profile",
+    "field_reference",
+    "format_path",
+]
 
 
 def profile_yaml(answers: dict[str, Any]) -> str:

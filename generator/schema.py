@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping as _Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,9 @@ from .errors import Problem
 
 MISSING: Any = object()
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -151,7 +154,7 @@ class Str(Field):
         return self.extra_check(text, ck, path)
 
     def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:
-        """Hook for subclasses that validate the text further."""
+        """Validate the text further (for subclasses); return the cleaned value."""
         return text
 
 
@@ -245,8 +248,7 @@ class Enum(Field):
             return value
         ck.add(
             path,
-            f"unknown value {describe(value)}; allowed: {', '.join(self.choices)}"
-            + did_you_mean(value, self.choices),
+            f"unknown value {describe(value)}; allowed: {', '.join(self.choices)}" + did_you_mean(value, self.choices),
         )
         return MISSING
 
@@ -281,7 +283,10 @@ class ListOf(Field):
             ck.add(path, f"expected {self.allowed()}, got {describe(value)}")
             return MISSING
         if len(value) < self.min_items:
-            ck.add(path, "must not be empty" if self.min_items == 1 else f"needs at least {self.min_items} items")
+            ck.add(
+                path,
+                "must not be empty" if self.min_items == 1 else f"needs at least {self.min_items} items",
+            )
             return MISSING
         if len(value) > self.max_items:
             ck.add(path, f"has {len(value)} items; at most {self.max_items} allowed")
@@ -338,8 +343,7 @@ class Mapping(Field):
                 names = list(self.fields)
                 ck.add(
                     (*path, str(key)),
-                    f"unknown field {str(key)!r}; allowed here: {', '.join(names)}"
-                    + did_you_mean(str(key), names),
+                    f"unknown field {str(key)!r}; allowed here: {', '.join(names)}" + did_you_mean(str(key), names),
                 )
                 ok = False
         for name, spec in self.fields.items():

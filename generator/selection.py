@@ -48,5 +48,5 @@ def select(library: Library, profile: Profile) -> list[Decision]:
 
 
 def selected(decisions: list[Decision], doc: str | None = None) -> list[Clause]:
-    """The included clauses, optionally of one document kind."""
+    """Return the included clauses, optionally of one document kind."""
     return [d.clause for d in decisions if d.included and (doc is None or d.clause.doc == doc)]

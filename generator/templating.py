@@ -176,7 +176,8 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
     except jinja2.TemplateSyntaxError as exc:
         line = (exc.lineno or 1) + first_line - 1
         raise RenderError(
-            f"Cannot render {shown}", [Problem(shown, "", f"template syntax error: {exc.message}", line)]
+            f"Cannot render {shown}",
+            [Problem(shown, "", f"template syntax error: {exc.message}", line)],
         ) from None
     except jinja2.UndefinedError as exc:
         line = _template_line(exc) or 1

@@ -31,6 +31,7 @@ class _Base(_CBase):  # type: ignore[misc, valid-type]
         for first, resolvers in _CBase.yaml_implicit_resolvers.items()
     }
 
+
 MAX_BYTES = 1024 * 1024
 
 
@@ -49,9 +50,7 @@ def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES) -> str:
             raise YamlProblem(Problem(shown, "", "is a directory, not a file"))
         size = path.stat().st_size
         if size > max_bytes:
-            raise YamlProblem(
-                Problem(shown, "", f"is {size:,} bytes; files over {max_bytes:,} bytes are refused")
-            )
+            raise YamlProblem(Problem(shown, "", f"is {size:,} bytes; files over {max_bytes:,} bytes are refused"))
         data = path.read_bytes()
     except FileNotFoundError:
         raise YamlProblem(Problem(shown, "", "no such file")) from None
@@ -64,7 +63,12 @@ def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlProblem(
-            Problem(shown, "", f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)
+            Problem(
+                shown,
+                "",
+                f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                line,
+            )
         ) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
@@ -106,9 +110,7 @@ def parse_yaml(text: str, shown: str, *, line_offset: int = 0) -> tuple[Any, dic
         loader.dispose()
 
 
-def _index(
-    node: yaml.Node, path: tuple, lines: dict[tuple, int], shown: str, off: int, seen_nodes: set
-) -> None:
+def _index(node: yaml.Node, path: tuple, lines: dict[tuple, int], shown: str, off: int, seen_nodes: set) -> None:
     """Record each node's line; refuse aliases, merge keys and duplicate keys.
 
     An alias makes the composer reuse a node object, so a node met twice is an
@@ -116,7 +118,12 @@ def _index(
     """
     if id(node) in seen_nodes:
         raise YamlProblem(
-            Problem(shown, "", "anchors and aliases (&name / *name) are not allowed", node.start_mark.line + 1 + off)
+            Problem(
+                shown,
+                "",
+                "anchors and aliases (&name / *name) are not allowed",
+                node.start_mark.line + 1 + off,
+            )
         )
     if not isinstance(node, yaml.ScalarNode):
         seen_nodes.add(id(node))
@@ -126,11 +133,21 @@ def _index(
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem(
-                    Problem(shown, "", "mapping keys must be plain names", key_node.start_mark.line + 1 + off)
+                    Problem(
+                        shown,
+                        "",
+                        "mapping keys must be plain names",
+                        key_node.start_mark.line + 1 + off,
+                    )
                 )
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(
-                    Problem(shown, "", "merge keys (<<) are not supported", key_node.start_mark.line + 1 + off)
+                    Problem(
+                        shown,
+                        "",
+                        "merge keys (<<) are not supported",
+                        key_node.start_mark.line + 1 + off,
+                    )
                 )
             key = key_node.value
             line = key_node.start_mark.line + 1

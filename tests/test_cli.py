@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
@@ -39,7 +38,19 @@ def test_generate_writes_nine_documents_and_manifest(runner, library, profile, t
 
 def test_generate_narrows_docs_and_formats(runner, library, profile, tmp_path) -> None:
     out = tmp_path / "out"
-    result = run(runner, "generate", profile, "-o", out, "--library", library, "--doc", "tos,tips", "--format", "md")
+    result = run(
+        runner,
+        "generate",
+        profile,
+        "-o",
+        out,
+        "--library",
+        library,
+        "--doc",
+        "tos,tips",
+        "--format",
+        "md",
+    )
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {"tos.md", "tips.md", "manifest.json"}
 
@@ -95,12 +106,24 @@ def test_colliding_profile_stems_are_refused(runner, library, tmp_path) -> None:
     for d in ("a", "b"):
         (tmp_path / d).mkdir()
         (tmp_path / d / "p.yaml").write_text(MINIMAL)
-    result = run(runner, "generate", tmp_path / "a/p.yaml", tmp_path / "b/p.yaml", "-o", tmp_path / "o", "--library", library)
+    result = run(
+        runner,
+        "generate",
+        tmp_path / "a/p.yaml",
+        tmp_path / "b/p.yaml",
+        "-o",
+        tmp_path / "o",
+        "--library",
+        library,
+    )
     assert result.exit_code == 2 and "would both write to folder 'p'" in result.output
 
 
 def test_broken_library_is_reported_with_file_and_line(runner, profile, tmp_path) -> None:
-    lib = make_library(tmp_path / "lib", {"tos/x.md": clause("tos.prohibited.x", extra="when: {servics: [gaming]}")})
+    lib = make_library(
+        tmp_path / "lib",
+        {"tos/x.md": clause("tos.prohibited.x", extra="when: {servics: [gaming]}")},
+    )
     result = run(runner, "generate", profile, "-o", tmp_path / "o", "--library", lib)
     assert result.exit_code == 2
     assert "x.md:" in result.output and "unknown fact 'servics'" in result.output
@@ -122,8 +145,18 @@ def test_explain_table_and_json(runner, tmp_path, profile) -> None:
     assert "1 of 2 clauses included." in result.output
     rows = json.loads(run(runner, "explain", profile, "--library", lib, "--json").output)
     assert rows == [
-        {"id": "sop.reporting.uk", "doc": "sop", "included": False, "reason": "jurisdictions is us (needs any of uk)"},
-        {"id": "sop.reporting.us", "doc": "sop", "included": True, "reason": "jurisdictions includes us"},
+        {
+            "id": "sop.reporting.uk",
+            "doc": "sop",
+            "included": False,
+            "reason": "jurisdictions is us (needs any of uk)",
+        },
+        {
+            "id": "sop.reporting.us",
+            "doc": "sop",
+            "included": True,
+            "reason": "jurisdictions includes us",
+        },
     ]
     assert run(runner, "explain", profile, "--doc", "terms").exit_code == 2
 
@@ -161,7 +194,11 @@ def test_lint_reports_every_problem_with_location(runner, tmp_path) -> None:
     lib = make_library(
         tmp_path / "lib",
         {
-            "a.md": clause("tos.prohibited.a", "Hello {{ compnay.name }}", extra="requires: [tos.prohibited.zz]"),
+            "a.md": clause(
+                "tos.prohibited.a",
+                "Hello {{ compnay.name }}",
+                extra="requires: [tos.prohibited.zz]",
+            ),
             "b.md": clause("tos.nowhere.b", "{% if %}"),
             "c.md": clause("sop.triage.c", "# A heading", extra="implements: [sop.triage.d]"),
             "d.md": clause("sop.triage.d"),
@@ -206,9 +243,26 @@ def test_shipped_library_lints_clean(runner) -> None:
 def test_init_with_flags_writes_valid_profile(runner, tmp_path) -> None:
     path = tmp_path / "p.yaml"
     result = run(
-        runner, "init", path, "--no-input", "--name", "PixelPals", "--safety-email", "s@p.example",
-        "--service", "photo-sharing", "--service", "messaging", "--jurisdiction", "us", "--jurisdiction", "uk",
-        "--feature", "e2ee", "--team-size", "solo",
+        runner,
+        "init",
+        path,
+        "--no-input",
+        "--name",
+        "PixelPals",
+        "--safety-email",
+        "s@p.example",
+        "--service",
+        "photo-sharing",
+        "--service",
+        "messaging",
+        "--jurisdiction",
+        "us",
+        "--jurisdiction",
+        "uk",
+        "--feature",
+        "e2ee",
+        "--team-size",
+        "solo",
     )
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(path.read_text())
@@ -231,7 +285,18 @@ def test_init_errors(runner, tmp_path) -> None:
     path = tmp_path / "p.yaml"
     result = run(runner, "init", path, "--no-input", "--name", "X")
     assert result.exit_code == 2 and "needs an answer for: Email address" in result.output
-    result = run(runner, "init", path, "--no-input", "--name", "X", "--safety-email", "bad", "--service", "forum")
+    result = run(
+        runner,
+        "init",
+        path,
+        "--no-input",
+        "--name",
+        "X",
+        "--safety-email",
+        "bad",
+        "--service",
+        "forum",
+    )
     assert result.exit_code == 2 and "is not an email address" in result.output
     assert not path.exists()
     result = run(runner, "init", path, "--no-input", "--feature", "e2e")

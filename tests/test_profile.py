@@ -33,7 +33,11 @@ def test_minimal_profile_gets_documented_defaults(tmp_path: Path) -> None:
     assert d["company"]["legal_name"] == "PixelPals"
     assert d["company"]["contact"]["legal"] == "safety@pixelpals.example"
     assert d["company"]["contact"]["law_enforcement"] == "safety@pixelpals.example"
-    assert d["audience"] == {"minimum_age": 13, "parental_consent": False, "age_assurance": "self-declaration"}
+    assert d["audience"] == {
+        "minimum_age": 13,
+        "parental_consent": False,
+        "age_assurance": "self-declaration",
+    }
     assert d["team"] == {"size": "small"}
     assert d["detection"] == {"hash_matching": [], "url_lists": [], "text_classifiers": False}
     # photo-sharing implies uploads and suggests public content; nothing else is on
@@ -128,7 +132,10 @@ audience:
         (MINIMAL.replace("PixelPals", "{a: 1}"), "expected text, got a mapping"),
         (MINIMAL.replace("PixelPals", "''"), "must not be empty"),
         (MINIMAL + "governing_law: " + "x" * 300 + "\n", "at most 200 allowed"),
-        (MINIMAL.replace("services:", "company:\n  website: ftp://x.example\nservices:"), "is given twice"),
+        (
+            MINIMAL.replace("services:", "company:\n  website: ftp://x.example\nservices:"),
+            "is given twice",
+        ),
         (MINIMAL + "detection: {hash_matching: [photodna, none]}\n", "'none' together with tools"),
         (MINIMAL + "detection: {hash_matching: photodna}\n", "write [photodna]"),
         (MINIMAL + "team: {size: huge}\n", "allowed: solo, small, dedicated"),
@@ -172,7 +179,10 @@ def test_newline_in_name_is_refused(tmp_path: Path) -> None:
     [
         ("features: {e2ee: true, direct_messages: false}", "end-to-end encryption needs messages"),
         ("features: {user_uploads: false}", "service 'photo-sharing' always has it"),
-        ("audience: {minimum_age: 12}", "parental_consent: must be true when minimum_age is under 13"),
+        (
+            "audience: {minimum_age: 12}",
+            "parental_consent: must be true when minimum_age is under 13",
+        ),
         ("detection: {hash_matching: [pdq]}\nfeatures: {user_uploads: false}", "always has it"),
     ],
 )

@@ -91,14 +91,17 @@ def test_html_is_standalone_and_structured(tmp_path: Path) -> None:
     html = build_for(tmp_path, MINIMAL).files["tips.html"].decode()
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
     assert "<style>" in html and "@media print" in html
-    assert '<nav class="toc" aria-label="Contents">' in html and "<main id=\"main\">" in html
+    assert '<nav class="toc" aria-label="Contents">' in html and '<main id="main">' in html
     assert "Draft — not legal advice." in html
     assert "<link" not in html and "<script" not in html
 
 
 def test_docx_uses_real_styles_and_draft_marking(tmp_path: Path) -> None:
     clauses = {
-        "tos/a.md": clause("tos.prohibited.one", "First:\n\n1. a\n2. b\n\nSecond:\n\n1. c\n2. d\n\nThird:\n\n- x\n    - y"),
+        "tos/a.md": clause(
+            "tos.prohibited.one",
+            "First:\n\n1. a\n2. b\n\nSecond:\n\n1. c\n2. d\n\nThird:\n\n- x\n    - y",
+        ),
         "sop/a.md": clause("sop.triage.first-look"),
         "tips/a.md": clause("tips.everyone.report"),
     }

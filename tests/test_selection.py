@@ -65,7 +65,8 @@ def test_select_records_every_clause_with_links(tmp_path: Path) -> None:
         {
             "a.md": clause("sop.reporting.generic"),
             "b.md": clause(
-                "sop.reporting.us", extra="when: {jurisdictions: [us]}\nexcludes: [sop.reporting.generic]"
+                "sop.reporting.us",
+                extra="when: {jurisdictions: [us]}\nexcludes: [sop.reporting.generic]",
             ),
             "c.md": clause("sop.reporting.uk", extra="when: {jurisdictions: [uk]}"),
             "d.md": clause("sop.reporting.uk-extra", extra="requires: [sop.reporting.uk]"),
@@ -78,10 +79,6 @@ def test_select_records_every_clause_with_links(tmp_path: Path) -> None:
     assert decisions["sop.reporting.us"].included
     assert decisions["sop.reporting.us"].reason == "jurisdictions includes us"
     assert not decisions["sop.reporting.generic"].included
-    assert decisions["sop.reporting.generic"].reason == (
-        "replaced by sop.reporting.us, which applies and excludes it"
-    )
+    assert decisions["sop.reporting.generic"].reason == ("replaced by sop.reporting.us, which applies and excludes it")
     assert decisions["sop.reporting.uk"].reason == "jurisdictions is us (needs any of uk)"
-    assert decisions["sop.reporting.uk-extra"].reason == (
-        "requires sop.reporting.uk, which is not selected"
-    )
+    assert decisions["sop.reporting.uk-extra"].reason == ("requires sop.reporting.uk, which is not selected")

@@ -74,8 +74,16 @@ def _add_blocks(document: DocxDocument, lists: _Lists, blocks: list[Block] | tup
                 _add_spans(par, item.spans)
                 nested_paras = [c for c in item.children if isinstance(c, Paragraph)]
                 for child in nested_paras:
-                    _add_spans(document.add_paragraph(style=style.replace("Number", "Continue").replace("Bullet", "Continue")), child.spans)
-                _add_blocks(document, lists, [c for c in item.children if isinstance(c, ListBlock)], level + 1)
+                    _add_spans(
+                        document.add_paragraph(style=style.replace("Number", "Continue").replace("Bullet", "Continue")),
+                        child.spans,
+                    )
+                _add_blocks(
+                    document,
+                    lists,
+                    [c for c in item.children if isinstance(c, ListBlock)],
+                    level + 1,
+                )
 
 
 def render_docx(doc: Document, templates: Templates) -> bytes:
@@ -138,7 +146,10 @@ def render_docx(doc: Document, templates: Templates) -> bytes:
 def _normalise_zip(data: bytes) -> bytes:
     """Rewrite the package with fixed entry times so output is reproducible."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED

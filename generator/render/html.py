@@ -62,9 +62,7 @@ def _body(doc: Document) -> str:
         for clause in section.clauses:
             cid = "c" + clause.number.replace(".", "-")
             parts.append(f'<section class="clause" id="{escape(clause.id)}" aria-labelledby="{cid}">')
-            parts.append(
-                f'<h3 id="{cid}"><span class="num">{clause.number}</span> {escape(clause.title)}</h3>'
-            )
+            parts.append(f'<h3 id="{cid}"><span class="num">{clause.number}</span> {escape(clause.title)}</h3>')
             parts.append(blocks_html(clause.blocks))
             parts.append("</section>")
         parts.append("</section>")
