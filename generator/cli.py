@@ -269,19 +269,29 @@ def list_(what: str, library_dir: Path | None) -> None:
     help="Date to measure review age against (default: today).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--no-coverage",
+    is_flag=True,
+    help="Skip the coverage checks (service x jurisdiction needs, dead clauses, unbacked promises).",
+)
 def lint(
     library_dir: Path | None,
     templates_dir: Path | None,
     max_age: int,
     today: dt.datetime | None,
     strict: bool,
+    no_coverage: bool,
 ) -> None:
     """Check a clause library and report every problem with file and line.
 
     Checks the front-matter schema, unique ids, links between clauses,
     sections, template syntax and variables, citations and their verification
-    marks, and how long ago each clause was reviewed. Exit status: 0 clean,
-    1 problems found, 2 the library could not be read at all.
+    marks, and how long ago each clause was reviewed. It also checks
+    coverage: every service x jurisdiction pair gets the reporting,
+    preservation, law-enforcement, minimum-age, user-reporting and help
+    clauses it needs; no clause is dead (selected by no valid profile); every
+    ToS promise is backed by an SOP step that implements it. Exit status: 0
+    clean, 1 problems found.
 
     \b
     Example:
@@ -291,7 +301,13 @@ def lint(
     from .errors import LintFailed
     from .lint import lint_library
 
-    report = lint_library(library_dir, templates_dir, today=today.date() if today else None, max_age_days=max_age)
+    report = lint_library(
+        library_dir,
+        templates_dir,
+        today=today.date() if today else None,
+        max_age_days=max_age,
+        coverage=not no_coverage,
+    )
     for p in report.errors:
         click.echo(f"error: {p}")
     for p in report.warnings:
@@ -302,6 +318,75 @@ def lint(
     if failed:
         raise LintFailed(f"lint failed: {summary}")
     click.echo(f"lint passed: {summary}")
+
+
+@cli.command(context_settings=CONTEXT)
+@library_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "html", "csv"]),
+    default="table",
+    show_default=True,
+    help="Terminal table, Markdown, standalone HTML or CSV.",
+)
+@click.option(
+    "-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead."
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: bool) -> None:
+    """Show the service x jurisdiction matrix: clauses per document, obligations, gaps.
+
+    Each pair is the smallest profile with that one service and jurisdiction.
+    A gap is a topic the pair needs (reporting and preservation for its
+    jurisdiction, law-enforcement handling, minimum age, user reporting, help
+    resources) that no selected clause covers. Exit status 1 when there are gaps.
+
+    \b
+    Example:
+        policygen coverage
+        policygen coverage --format csv -o coverage.csv
+    """
+    from . import coverage as cov
+    from .clauses import load_library
+    from .errors import LintFailed, OutputError
+
+    library = load_library(library_dir)
+    cells = cov.matrix(library)
+    if fmt == "table":
+        headers = ["service", *V.JURISDICTIONS]
+        table = [
+            [
+                s,
+                *[
+                    "{tos}/{sop}/{tips}".format(**c.counts) + (" GAP" if c.missing else "")
+                    for c in cells
+                    if c.service == s
+                ],
+            ]
+            for s in V.SERVICES
+        ]
+        click.echo("Clauses per pair as tos/sop/tips; GAP marks a missing topic.\n")
+        _table(headers, table)
+        text = None
+    else:
+        text = cov.render_report(cells, fmt, library)
+    gaps = [(c, n) for c in cells for n in c.missing]
+    if text is not None:
+        if out_file is None:
+            click.echo(text, nl=False)
+        else:
+            if out_file.exists() and not force:
+                raise OutputError(f"{out_file} exists; use --force to replace it")
+            out_file.write_text(text, encoding="utf-8")
+            click.echo(f"Wrote {out_file}")
+    for c, n in gaps:
+        where = f" for {c.jurisdiction}" if n.local else ""
+        click.echo(f"gap: {c.service} x {c.jurisdiction}: {n.doc} has no '{n.topic}' clause{where}", err=True)
+    if gaps:
+        raise LintFailed(f"{len(gaps)} coverage gaps")
+    if fmt == "table" or out_file is not None:
+        click.echo(f"\nNo gaps in {len(cells)} pairs.")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -39,8 +39,14 @@ def lint_library(
     *,
     today: dt.date | None = None,
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    coverage: bool = True,
 ) -> LintReport:
-    """Lint a library folder (the built-in one by default)."""
+    """Lint a library folder (the built-in one by default).
+
+    With ``coverage`` (the default) it also checks that every service x
+    jurisdiction pair gets the topics it needs, that no clause is dead, and
+    that every ToS promise selected for a pair is backed by an SOP step.
+    """
     today = today or dt.date.today()
     try:
         library = load_library(library_dir)
@@ -57,6 +63,8 @@ def lint_library(
     _templates(library, errors)
     _freshness(library, today, max_age_days, warnings)
     _verification(library, errors)
+    if coverage:
+        _coverage(library, errors)
 
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
@@ -157,3 +165,40 @@ def _verification(library: Library, errors: list[Problem]) -> None:
                         f"marked {cite['verified']} without a note or counsel question saying what is unverified",
                     )
                 )
+
+
+def _coverage(library: Library, errors: list[Problem]) -> None:
+    from . import coverage as cov
+    from .selection import select
+
+    for clause in library.clauses.values():
+        is_promise = clause.doc == "tos" and clause.section in cov.PROMISE_SECTIONS
+        if is_promise and not any(clause.id in c.meta["implements"] for c in library.clauses.values()):
+            errors.append(
+                Problem(
+                    clause.file,
+                    "",
+                    "a ToS promise that no SOP clause implements (add `implements:` to the SOP step)",
+                )
+            )
+    for clause in cov.dead_clauses(library):
+        errors.append(Problem(clause.file, "when", "dead clause: no valid profile selects it"))
+    unbacked: dict[str, set[str]] = {}
+    for cell in cov.matrix(library):
+        pair = f"{cell.service} x {cell.jurisdiction}"
+        for need in cell.missing:
+            where = f" for {cell.jurisdiction}" if need.local else ""
+            errors.append(
+                Problem(
+                    f"<coverage {pair}>",
+                    need.doc,
+                    f"no '{need.topic}' clause{where} is selected (add one, or widen a `when`)",
+                )
+            )
+        decisions = select(library, cov.pair_profile(cell.service, cell.jurisdiction))
+        for clause, why in cov.unbacked_promises(decisions):
+            unbacked.setdefault(f"{clause.file}\x00{why}", set()).add(pair)
+    for key, pairs in sorted(unbacked.items()):
+        file, why = key.split("\x00")
+        shown = ", ".join(sorted(pairs)[:3]) + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
+        errors.append(Problem(file, "implements", f"ToS promise not backed by an SOP step for {shown}: {why}"))

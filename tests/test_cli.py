@@ -185,7 +185,7 @@ def test_list_clauses_and_bad_choice(runner, library) -> None:
 
 
 def test_lint_clean_library(runner, library) -> None:
-    result = run(runner, "lint", "--library", library, "--today", "2026-11-25")
+    result = run(runner, "lint", "--library", library, "--today", "2026-11-25", "--no-coverage")
     assert result.exit_code == 0, result.output
     assert "lint passed: 3 clauses, 0 errors, 0 warnings" in result.output
 
@@ -211,7 +211,7 @@ def test_lint_reports_every_problem_with_location(runner, tmp_path) -> None:
             ).replace("guide_area: universal-tools\n", ""),
         },
     )
-    result = run(runner, "lint", "--library", lib, "--today", "2026-11-25")
+    result = run(runner, "lint", "--library", lib, "--today", "2026-11-25", "--no-coverage")
     assert result.exit_code == 1
     out = result.output
     assert "a.md:11: undeclared variable 'compnay'" in out
@@ -225,9 +225,11 @@ def test_lint_reports_every_problem_with_location(runner, tmp_path) -> None:
 
 
 def test_lint_warns_on_stale_reviews_and_strict_fails(runner, library) -> None:
-    result = run(runner, "lint", "--library", library, "--today", "2028-01-01")
+    result = run(runner, "lint", "--library", library, "--today", "2028-01-01", "--no-coverage")
     assert result.exit_code == 0 and "warning:" in result.output and "days old" in result.output
-    assert run(runner, "lint", "--library", library, "--today", "2028-01-01", "--strict").exit_code == 1
+    assert (
+        run(runner, "lint", "--library", library, "--today", "2028-01-01", "--no-coverage", "--strict").exit_code == 1
+    )
 
 
 def test_lint_unreadable_library_exits_2(runner, tmp_path) -> None:

@@ -1,0 +1,276 @@
+"""Coverage of the clause library: what every service x jurisdiction pair gets.
+
+For each pair we build the smallest realistic profile (that service, that
+jurisdiction, defaults for the rest), select clauses for it, and check that
+its documents contain the topics that pair needs: mandatory reporting and
+preservation for that jurisdiction, law-enforcement handling, the minimum age,
+user reporting, and help resources for that jurisdiction.
+
+The same module finds *dead* clauses (no valid profile selects them) by
+building candidate profiles from the facts each clause's condition mentions,
+and *unbacked promises*: ToS clauses that say what the company will do, which
+are selected for a profile without any SOP step that ``implements`` them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import vocabulary as V
+from .clauses import Clause, Library
+from .conditions import FACTS, mentioned
+from .errors import ProfileError
+from .profile import Profile, validate_profile
+from .selection import Decision, select
+
+#: ToS sections whose clauses promise something the SOP must carry out.
+PROMISE_SECTIONS = ("reporting", "our-response", "authorities", "appeals")
+
+
+@dataclass(frozen=True)
+class Need:
+    """A topic a document must cover; ``local`` needs it for the pair's jurisdiction."""
+
+    doc: str
+    topic: str
+    local: bool
+
+
+NEEDS: tuple[Need, ...] = (
+    Need("tos", "mandatory-reporting", True),
+    Need("tos", "minimum-age", False),
+    Need("tos", "user-reporting", False),
+    Need("sop", "mandatory-reporting", True),
+    Need("sop", "preservation", True),
+    Need("sop", "law-enforcement", False),
+    Need("tips", "help-resources", True),
+    Need("tips", "user-reporting", False),
+)
+
+
+@dataclass
+class Cell:
+    """One service x jurisdiction pair."""
+
+    service: str
+    jurisdiction: str
+    counts: dict[str, int] = field(default_factory=dict)
+    obligations: list[str] = field(default_factory=list)
+    missing: list[Need] = field(default_factory=list)
+
+
+def pair_profile(service: str, jurisdiction: str) -> Profile:
+    """Return the smallest valid profile for a service in a jurisdiction."""
+    raw: dict[str, Any] = {
+        "company": {"name": "Coverage Check", "contact": {"safety": "safety@coverage.example"}},
+        "services": [service],
+        "jurisdictions": [jurisdiction],
+    }
+    if service == "dating":
+        raw["audience"] = {"minimum_age": 18}
+    return validate_profile(raw, f"<{service} in {jurisdiction}>")
+
+
+def _local(clause: Clause, jurisdiction: str) -> bool:
+    """Whether a clause speaks to one jurisdiction (by condition or obligation)."""
+    if jurisdiction in mentioned(clause.meta["when"], "jurisdictions"):
+        return True
+    return any(o["jurisdiction"] == jurisdiction for o in clause.meta["obligations"])
+
+
+def cell(library: Library, service: str, jurisdiction: str) -> Cell:
+    """Compute one pair's clause counts, obligations and missing needs."""
+    decisions = select(library, pair_profile(service, jurisdiction))
+    chosen = [d.clause for d in decisions if d.included]
+    out = Cell(service, jurisdiction)
+    for doc in V.DOC_KINDS:
+        out.counts[doc] = sum(1 for c in chosen if c.doc == doc)
+    out.obligations = sorted({f"{o['kind']}:{o['jurisdiction']}" for c in chosen for o in c.meta["obligations"]})
+    for need in NEEDS:
+        hits = [c for c in chosen if c.doc == need.doc and need.topic in c.meta["covers"]]
+        if need.local:
+            hits = [c for c in hits if _local(c, jurisdiction)]
+        if not hits:
+            out.missing.append(need)
+    return out
+
+
+def matrix(library: Library) -> list[Cell]:
+    """Every service x jurisdiction pair, in vocabulary order."""
+    return [cell(library, s, j) for s in V.SERVICES for j in V.JURISDICTIONS]
+
+
+def unbacked_promises(decisions: list[Decision]) -> list[tuple[Clause, str]]:
+    """Return selected ToS promises that no selected SOP step implements."""
+    chosen = {d.clause.id: d.clause for d in decisions if d.included}
+    backed = {target for c in chosen.values() if c.doc == "sop" for target in c.meta["implements"]}
+    out = []
+    for c in chosen.values():
+        if c.doc == "tos" and c.section in PROMISE_SECTIONS and c.id not in backed:
+            implementers = sorted(d.clause.id for d in decisions if c.id in d.clause.meta["implements"])
+            why = (
+                f"implemented by {', '.join(implementers)}, none selected for this profile"
+                if implementers
+                else "no SOP clause implements it"
+            )
+            out.append((c, why))
+    return out
+
+
+# -- dead clauses ---------------------------------------------------------------------
+
+_FEATURE_FACTS = set(V.FEATURES)
+
+
+def _candidate_values(fact: str, cond_values: set[str]) -> list[Any]:
+    kind, allowed = FACTS[fact]
+    if kind == "bool":
+        return [True, False]
+    if kind == "enum":
+        return list(allowed or ())
+    values: list[Any] = [[v] for v in sorted(cond_values)] or [[(allowed or ("",))[0]]]
+    return [*values, []]
+
+
+def _facts_in(cond: Any) -> set[str]:
+    out: set[str] = set()
+    if isinstance(cond, dict):
+        for key, value in cond.items():
+            if key in ("any", "all") and isinstance(value, list):
+                for sub in value:
+                    out |= _facts_in(sub)
+            elif key == "not":
+                out |= _facts_in(value)
+            elif key in FACTS:
+                out.add(key)
+    return out
+
+
+def _raw_profile(assign: dict[str, Any]) -> dict[str, Any]:
+    services = assign.get("services") or ["forum"]
+    min_age = 13
+    if assign.get("under_13"):
+        min_age = 10
+    elif assign.get("minors") is False or "dating" in services:
+        min_age = 18
+    raw: dict[str, Any] = {
+        "company": {"name": "Dead Check", "contact": {"safety": "safety@dead.example"}},
+        "services": services,
+        "jurisdictions": assign.get("jurisdictions") or ["us"],
+        "audience": {
+            "minimum_age": min_age,
+            "parental_consent": bool(assign.get("parental_consent", min_age < 13)) or min_age < 13,
+            "age_assurance": assign.get("age_assurance", "self-declaration"),
+        },
+        "features": {k: v for k, v in assign.items() if k in _FEATURE_FACTS},
+        "detection": {
+            "hash_matching": assign.get("hash_matching", []),
+            "url_lists": assign.get("url_lists", []),
+            "text_classifiers": bool(assign.get("text_classifiers", False)),
+        },
+        "team": {"size": assign.get("team_size", "small")},
+    }
+    feats = raw["features"]
+    if feats.get("e2ee"):
+        feats["direct_messages"] = True
+    if raw["detection"]["hash_matching"]:
+        feats["user_uploads"] = True
+    return raw
+
+
+def _candidates(clause: Clause, library: Library, limit: int = 4096) -> Iterable[dict[str, Any]]:
+    """Profiles built from the facts the clause (and the clauses it requires) test."""
+    conds = [clause.meta["when"]] + [
+        library.clauses[r].meta["when"] for r in clause.meta["requires"] if r in library.clauses
+    ]
+    facts = sorted(set().union(*(_facts_in(c) for c in conds)))
+    choices = [_candidate_values(f, set().union(*(mentioned(c, f) for c in conds))) for f in facts]
+    for n, combo in enumerate(itertools.product(*choices)):
+        if n >= limit:
+            return
+        yield _raw_profile(dict(zip(facts, combo, strict=True)))
+
+
+def dead_clauses(library: Library) -> list[Clause]:
+    """Clauses that no valid profile built from their condition's facts selects."""
+    dead = []
+    for clause in library.clauses.values():
+        if not _alive(clause, library):
+            dead.append(clause)
+    return dead
+
+
+def _alive(clause: Clause, library: Library) -> bool:
+    for raw in _candidates(clause, library):
+        try:
+            profile = validate_profile(raw, "<dead-clause check>")
+        except ProfileError:
+            continue
+        for d in select(library, profile):
+            if d.clause.id == clause.id:
+                if d.included:
+                    return True
+                break
+    return False
+
+
+# -- reports ------------------------------------------------------------------------
+
+
+def rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
+    """Flatten cells into a table: one row per pair."""
+    headers = ["service", "jurisdiction", "tos", "sop", "tips", "obligations", "gaps"]
+    out = []
+    for c in cells:
+        gaps = "; ".join(f"{n.doc}:{n.topic}" for n in c.missing) or "none"
+        out.append(
+            [
+                c.service,
+                c.jurisdiction,
+                str(c.counts["tos"]),
+                str(c.counts["sop"]),
+                str(c.counts["tips"]),
+                ", ".join(c.obligations) or "none",
+                gaps,
+            ]
+        )
+    return headers, out
+
+
+def render_report(cells: list[Cell], fmt: str, library: Library) -> str:
+    """Render the coverage matrix as ``md``, ``html`` or ``csv`` text."""
+    import csv
+    import io
+    from html import escape
+
+    headers, table = rows(cells)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(table)
+        return buffer.getvalue()
+    title = f"Coverage of {library.name} {library.version}"
+    gaps = sum(len(c.missing) for c in cells)
+    summary = f"{len(cells)} service x jurisdiction pairs, {gaps} gaps."
+    if fmt == "md":
+        lines = [f"# {title}", "", summary, "", "| " + " | ".join(headers) + " |"]
+        lines.append("|" + "---|" * len(headers))
+        lines.extend("| " + " | ".join(r) + " |" for r in table)
+        return "\n".join(lines) + "\n"
+    if fmt == "html":
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+        body = "\n".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in table)
+        return (
+            '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title>\n<style>body{{font-family:system-ui,sans-serif;margin:1.5rem}}"
+            "table{border-collapse:collapse}th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left}"
+            "</style></head>\n<body>\n<main>\n"
+            f"<h1>{escape(title)}</h1>\n<p>{escape(summary)}</p>\n"
+            f"<table>\n<caption>Clauses per document and obligations for each pair</caption>\n"
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+        )
+    raise ValueError(f"unknown format {fmt!r}")
