@@ -155,3 +155,25 @@ def test_manifest_lists_clauses_hashes_and_reasons(tmp_path: Path) -> None:
     assert entry["reason"] == "global baseline: applies to every profile"
     assert entry["hash"].startswith("sha256:")
     assert set(m["documents"]["tos"]["files"]) == {"md", "html", "docx"}
+
+
+def test_templates_folder_overrides_builtin(tmp_path: Path) -> None:
+    """A --templates folder is searched first: CSS and skeletons can be replaced."""
+    from conftest import build_tree
+
+    from generator.skeletons import load_templates as lt
+
+    custom = build_tree(
+        tmp_path / "tpl",
+        {
+            "html/style.css": "body { color: rebeccapurple; }\n",
+            "documents/tips.yaml": "title: Our Safety Page\nsections:\n  - {id: everyone, title: For all}\n",
+        },
+    )
+    lib = load_library(make_library(tmp_path / "lib"))
+    p = tmp_path / "p.yaml"
+    p.write_text(MINIMAL)
+    b = api.build(load_profile(p), lib, lt(custom), docs=("tips",), formats=("md", "html"))
+    assert "rebeccapurple" in b.files["tips.html"].decode()
+    assert b.files["tips.md"].decode().startswith("# Our Safety Page\n")
+    assert "## 1. For all" in b.files["tips.md"].decode()
