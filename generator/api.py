@@ -9,6 +9,7 @@ them directly::
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -131,6 +132,7 @@ def generate(
     library_dir: str | Path | None = None,
     templates_dir: str | Path | None = None,
     progress: Callable[[Profile], None] | None = None,
+    lock: str | Path | None = None,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -138,6 +140,11 @@ def generate(
     write ``out_dir/<profile-stem>/...``. All profiles are validated and all
     documents rendered before any file is written, so a bad input leaves no
     partial output.
+
+    With ``lock``: if the lockfile exists, the documents are generated from
+    the exact clause texts it pins (``library_dir`` must not be given); if
+    not, the library used is written to it, so the same documents can be
+    regenerated later.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input.
@@ -148,7 +155,20 @@ def generate(
     _check_choices(formats, ALL_FORMATS, "format")
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
-    library = load_library(library_dir)
+    lock_out: dict[str, bytes] = {}
+    if lock is not None and Path(lock).exists():
+        if library_dir is not None:
+            raise UsageError("--lock with an existing lockfile pins the library; leave out --library")
+        from .sources import library_source
+
+        with library_source(lock) as pinned:
+            library = pinned
+    else:
+        library = load_library(library_dir)
+        if lock is not None:
+            from .sources import lock_bytes
+
+            lock_out[str(lock)] = lock_bytes(library)
     templates = load_templates(templates_dir)
     loaded = [load_profile(p) for p in profiles]
     folders: dict[str, str] = {}
@@ -170,6 +190,9 @@ def generate(
         if progress is not None:
             progress(p)
     written = write_files(Path(out_dir), files, force=force)
+    for path, data in lock_out.items():
+        target = Path(path)
+        written += write_files(target.parent, {target.name: data}, force=False)
     return GenerateResult(Path(out_dir), written, builds)
 
 
@@ -177,3 +200,78 @@ def explain(profile_path: str | Path, library_dir: str | Path | None = None) -> 
     """Return the decision (included or not, and why) for every clause."""
     library = load_library(library_dir)
     return select(library, load_profile(profile_path))
+
+
+def diff(
+    old: str | Path | None,
+    new: str | Path | None,
+    profiles: Sequence[str | Path],
+    *,
+    against: str | Path | None = None,
+    templates_dir: str | Path | None = None,
+) -> list:
+    """Compare documents for legal review; return one ``ProfileReview`` per profile.
+
+    ``old`` and ``new`` are library folders, ``git:REV[:PATH]`` or lockfiles.
+    With ``against``, one profile is compared with another on one library
+    (``old``, or the built-in one).
+
+    Raises:
+        PolicyGenError: for bad paths, revisions, profiles or libraries.
+    """
+    from .review import review_libraries, review_profiles
+    from .sources import library_source
+
+    templates = load_templates(templates_dir)
+    if against is not None:
+        if len(profiles) != 1 or new is not None:
+            raise UsageError("--against compares one --profile with another on one library")
+        with library_source(old) as library:
+            return [review_profiles(library, load_profile(profiles[0]), load_profile(against), templates)]
+    if old is None or new is None:
+        raise UsageError("diff needs OLD and NEW (library folders, git:REV or lockfiles)")
+    with library_source(old) as old_lib, library_source(new) as new_lib:
+        if not profiles:
+            raise UsageError("diff needs at least one --profile (or --samples DIR)")
+        loaded = [load_profile(p) for p in profiles]
+        return [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
+
+
+def review_packet(
+    old: str | Path,
+    new: str | Path,
+    profiles: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    templates_dir: str | Path | None = None,
+    today: dt.date | None = None,
+    max_age_days: int = 365,
+) -> tuple[list, list[Path]]:
+    """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written)."""
+    from .review import packet_files, review_libraries
+    from .sources import library_source
+
+    if not profiles:
+        raise UsageError("review needs profiles: --samples DIR or --profile FILE")
+    templates = load_templates(templates_dir)
+    loaded = [load_profile(p) for p in profiles]
+    with library_source(old) as old_lib, library_source(new) as new_lib:
+        reviews = [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
+        files = packet_files(reviews, old_lib, new_lib, today=today or dt.date.today(), max_age_days=max_age_days)
+    return reviews, write_files(Path(out_dir), files, force=force)
+
+
+def profiles_in(folder: str | Path) -> list[Path]:
+    """Return the ``*.yaml`` profiles in a folder, sorted.
+
+    Raises:
+        UsageError: when the folder is missing or holds no profiles.
+    """
+    base = Path(folder)
+    if not base.is_dir():
+        raise UsageError(f"--samples {folder}: not a folder")
+    found = sorted([*base.glob("*.yaml"), *base.glob("*.yml")])
+    if not found:
+        raise UsageError(f"--samples {folder}: no *.yaml profiles in it")
+    return found

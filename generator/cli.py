@@ -109,6 +109,12 @@ def cli() -> None:
 )
 @click.option("--force", is_flag=True, help="Replace files that already exist in the output folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--lock",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Lockfile: if it exists, generate from the exact clauses it pins; if not, write it.",
+)
 @library_option
 @templates_option
 def generate(
@@ -118,6 +124,7 @@ def generate(
     formats: tuple[str, ...],
     force: bool,
     quiet: bool,
+    lock: Path | None,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -131,6 +138,7 @@ def generate(
     Example:
         policygen generate samples/pixelpals.yaml -o out
         policygen generate samples/*.yaml -o out --format md,html
+        policygen generate profile.yaml -o out --lock policygen.lock.json
     """
     from . import api
 
@@ -150,6 +158,7 @@ def generate(
             library_dir=library_dir,
             templates_dir=templates_dir,
             progress=(lambda _p: bar.update(1)) if bar is not None else None,
+            lock=lock,
         )
     finally:
         if bar is not None:
@@ -387,6 +396,150 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
         raise LintFailed(f"{len(gaps)} coverage gaps")
     if fmt == "table" or out_file is not None:
         click.echo(f"\nNo gaps in {len(cells)} pairs.")
+
+
+def _profiles(profiles: tuple[Path, ...], samples: Path | None) -> list[Path]:
+    from . import api
+
+    return [*profiles, *(api.profiles_in(samples) if samples else [])]
+
+
+profile_options = [
+    click.option(
+        "-p", "--profile", "profiles", multiple=True, type=click.Path(path_type=Path), help="A profile (repeat)."
+    ),
+    click.option(
+        "--samples", type=click.Path(path_type=Path), default=None, help="Use every *.yaml profile in this folder."
+    ),
+]
+
+
+def _with(options: list) -> Any:
+    def decorate(f: Any) -> Any:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@_with(profile_options)
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Compare --profile with this profile on one library (OLD, or the built-in one).",
+)
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), help="Write summary and redlines here.")
+@click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@templates_option
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    old: str | None,
+    new: str | None,
+    profiles: tuple[Path, ...],
+    samples: Path | None,
+    against: Path | None,
+    out_dir: Path | None,
+    force: bool,
+    as_json: bool,
+    templates_dir: Path | None,
+) -> None:
+    """Show what changes in a profile's documents between two clause libraries.
+
+    OLD and NEW are library folders, git revisions of this repository
+    (git:HEAD~1, git:v1.2, or git:REV:path/to/clauses) read without touching
+    the working tree, or lockfiles from `generate --lock`. Prints a
+    clause-level summary: clauses added, removed, moved and changed, each
+    classified substantive, editorial or metadata, with a suggested
+    consequence. With -o DIR it also writes summary.{md,html,json} and a
+    word-level redline per changed document in Markdown, HTML and Word
+    (native tracked changes). Exit status as diff(1): 0 no differences,
+    1 differences, 2 error.
+
+    \b
+    Example:
+        policygen diff git:HEAD~1 git:HEAD --profile samples/pixelpals.yaml
+        policygen diff old-clauses clauses --samples samples -o review
+        policygen diff --profile us.yaml --against us-uk.yaml
+    """
+    from . import api
+    from .diff import summary_json, summary_markdown
+    from .output import write_files
+    from .review import diff_files
+
+    reviews = api.diff(old, new, _profiles(profiles, samples), against=against, templates_dir=templates_dir)
+    results = [r.result for r in reviews]
+    if out_dir is not None:
+        written = write_files(out_dir, diff_files(reviews), force=force)
+        click.echo(f"Wrote {len(written)} files to {out_dir}/", err=True)
+    if as_json:
+        click.echo(json.dumps(summary_json(results), indent=2, ensure_ascii=False))
+    else:
+        click.echo(summary_markdown(results), nl=False)
+    ctx.exit(1 if any(r.changes for r in results) else 0)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("old")
+@click.argument("new")
+@_with(profile_options)
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for the packet.")
+@click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
+@click.option(
+    "--max-age",
+    type=click.IntRange(1, 36500),
+    default=365,
+    show_default=True,
+    help="List clauses whose last_reviewed is older than this many days.",
+)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date for --max-age (default: today).")
+@templates_option
+@click.pass_context
+def review(
+    ctx: click.Context,
+    old: str,
+    new: str,
+    profiles: tuple[Path, ...],
+    samples: Path | None,
+    out_dir: Path,
+    force: bool,
+    max_age: int,
+    today: dt.datetime | None,
+    templates_dir: Path | None,
+) -> None:
+    """Write a review packet for counsel: everything that changed from OLD to NEW.
+
+    The folder holds the clause-level summary (Markdown, HTML, JSON), redlines
+    for every affected profile and document (Markdown, HTML, Word with tracked
+    changes), the affected profiles and counts per change class, the
+    citations that changed, and the clauses due for review. OLD and NEW are as
+    for `diff`. Exit status: 0 no differences, 1 differences, 2 error.
+
+    \b
+    Example:
+        policygen review git:v0.1.0 git:HEAD --samples samples -o review-packet
+    """
+    from . import api
+
+    reviews, written = api.review_packet(
+        old,
+        new,
+        _profiles(profiles, samples),
+        out_dir,
+        force=force,
+        templates_dir=templates_dir,
+        today=today.date() if today else None,
+        max_age_days=max_age,
+    )
+    changed = [r for r in reviews if r.result.changes]
+    click.echo(f"{len(changed)} of {len(reviews)} profiles change. Wrote {len(written)} files to {out_dir}/")
+    ctx.exit(1 if changed else 0)
 
 
 @cli.command(context_settings=CONTEXT)
