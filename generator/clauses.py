@@ -293,8 +293,12 @@ def load_library(root: str | Path | None = None) -> Library:
         problems.append(Problem(_show(manifest, base, shown_root), "", "missing: a library needs name and version"))
     clauses: dict[str, Clause] = {}
     files = sorted(p for p in base.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
+    root_real = base.resolve()
     for path in files:
         shown = _show(path, base, shown_root)
+        if not path.resolve().is_relative_to(root_real):
+            problems.append(Problem(shown, "", "links outside the library folder; clause files must live inside it"))
+            continue
         try:
             text = read_text(path, shown)
         except YamlProblem as exc:

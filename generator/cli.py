@@ -682,5 +682,29 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="policygen")
+    """Console-script entry point.
+
+    SIGTERM is handled like Ctrl-C: the run stops, its staging folder is
+    removed, and no partial document is left behind (exit 130, or 143 for
+    SIGTERM).
+    """
+    import signal
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = cli(prog_name="policygen", standalone_mode=False)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; no output was written or changed.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,6 +13,7 @@ again, so ``{{ 7*7 }}`` inside a profile value stays as typed.
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 from collections.abc import Iterable
@@ -168,11 +169,8 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
     Raises:
         RenderError: naming the file, line and the cause.
     """
-    env = clause_env()
     try:
-        template = env.from_string(source)
-        template.name = shown
-        return template.render(context)
+        return _compiled(source, shown).render(context)
     except jinja2.TemplateSyntaxError as exc:
         line = (exc.lineno or 1) + first_line - 1
         raise RenderError(
@@ -197,6 +195,14 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
             f"Cannot render {shown}",
             [Problem(shown, "", f"template error: {type(exc).__name__}: {exc}", line + first_line - 1)],
         ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(source: str, shown: str) -> jinja2.Template:
+    """Compile a template once per source text (batch runs reuse them)."""
+    template = clause_env().from_string(source)
+    template.name = shown
+    return template
 
 
 def _template_line(exc: BaseException) -> int | None:
