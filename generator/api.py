@@ -155,6 +155,7 @@ def generate(
     _check_choices(formats, ALL_FORMATS, "format")
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
+    loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
     lock_out: dict[str, bytes] = {}
     if lock is not None and Path(lock).exists():
         if library_dir is not None:
@@ -170,7 +171,6 @@ def generate(
 
             lock_out[str(lock)] = lock_bytes(library)
     templates = load_templates(templates_dir)
-    loaded = [load_profile(p) for p in profiles]
     folders: dict[str, str] = {}
     if len(loaded) > 1:
         for p in loaded:

@@ -104,10 +104,13 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
 
 def _counsel_appendix(decisions: list[Decision], common: dict, context: dict) -> Section | None:
     """Collect the open legal questions of every selected clause, in id order."""
-    items = []
+    asked: dict[str, list[str]] = {}
     for clause in selected(decisions):
         for question in clause.meta["counsel_questions"]:
-            items.append(ListItem((Span(question), Span(f" ({clause.id})", italic=True))))
+            asked.setdefault(question.strip(), []).append(clause.id)
+    items = [
+        ListItem((Span(question + " "), Span(f"({', '.join(ids)})", italic=True))) for question, ids in asked.items()
+    ]
     if not items:
         return None
     intro = render_markdown_blocks(common["counsel_intro"], context, "common.yaml#counsel_intro")

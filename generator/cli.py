@@ -685,8 +685,7 @@ def main() -> None:
     """Console-script entry point.
 
     SIGTERM is handled like Ctrl-C: the run stops, its staging folder is
-    removed, and no partial document is left behind (exit 130, or 143 for
-    SIGTERM).
+    removed, and no partial document is left behind (exit 130).
     """
     import signal
 
@@ -704,7 +703,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort:  # click's form of Ctrl-C, SIGTERM or end of input
+        click.echo("Interrupted; no output was written or changed.", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

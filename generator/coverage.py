@@ -132,6 +132,8 @@ def _candidate_values(fact: str, cond_values: set[str]) -> list[Any]:
     if kind == "enum":
         return list(allowed or ())
     values: list[Any] = [[v] for v in sorted(cond_values)] or [[(allowed or ("",))[0]]]
+    if len(cond_values) > 1:  # conditions like all: [{jurisdictions: [eu]}, {jurisdictions: [us]}]
+        values.append(sorted(cond_values))
     return [*values, []]
 
 

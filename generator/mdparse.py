@@ -9,6 +9,7 @@ by four spaces), bold, italics, code and links; anything else is reported.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 
@@ -47,13 +48,19 @@ def parse_markdown(text: str) -> list[Block]:
     Raises:
         MarkdownProblem: for headings, quotes, code blocks, images, rules.
     """
+    return list(_parse_cached(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_cached(text: str) -> tuple[Block, ...]:
+    """Parse once per distinct text: in a batch most clauses render identically."""
     global _MD
     if _MD is None:
         _MD = _make_markdown()
     _MD.reset()
     _MD.convert(text)
     root = _MD.captured  # type: ignore[attr-defined]
-    return [_block(el) for el in root]
+    return tuple(_block(el) for el in root)
 
 
 _UNSUPPORTED = {

@@ -49,6 +49,7 @@ ALLOWED_FILTERS = (
     "upper",
     "select",
     "reject",
+    "map",
 )
 
 
@@ -67,7 +68,7 @@ def _label(value: str) -> str:
     for table in (V.SERVICES, V.JURISDICTIONS, V.DOC_KINDS, V.AUDIENCES):
         if value in table:
             return table[value].label
-    return value
+    return V.TOOL_LABELS.get(value, value)
 
 
 def make_env(*, markdown: bool = True, search_path: list[Path] | None = None) -> ImmutableSandboxedEnvironment:

@@ -145,6 +145,15 @@ HASH_TOOLS: dict[str, str] = {
     "none": "No hash matching.",
 }
 
+#: Display names of detection tools, for the `label` filter.
+TOOL_LABELS: dict[str, str] = {
+    "photodna": "PhotoDNA",
+    "pdq": "PDQ",
+    "safer": "Safer",
+    "csai-match": "CSAI Match",
+    "iwf": "the IWF URL List",
+}
+
 URL_LISTS: dict[str, str] = {
     "iwf": "Internet Watch Foundation URL List.",
     "none": "No URL list.",

@@ -129,3 +129,11 @@ def test_coverage_gaps_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["coverage", "--library", str(root)])
     assert result.exit_code == 1 and "GAP" in result.output
     assert "gap: photo-sharing x us: tips has no 'user-reporting' clause" in result.output
+
+
+def test_clause_needing_two_jurisdictions_is_alive(tmp_path: Path) -> None:
+    root = full_library(tmp_path / "lib")
+    (root / "tos/both.md").write_text(
+        clause("tos.prohibited.both", extra="when: {all: [{jurisdictions: [eu]}, {jurisdictions: [us]}]}")
+    )
+    assert cov.dead_clauses(load_library(root)) == []

@@ -177,3 +177,28 @@ def test_templates_folder_overrides_builtin(tmp_path: Path) -> None:
     assert "rebeccapurple" in b.files["tips.html"].decode()
     assert b.files["tips.md"].decode().startswith("# Our Safety Page\n")
     assert "## 1. For all" in b.files["tips.md"].decode()
+
+
+def test_counsel_appendix_merges_repeated_questions(tmp_path: Path) -> None:
+    q = "counsel_questions: ['Is X settled?']"
+    clauses = {
+        "tos/a.md": clause("tos.prohibited.a", extra=q),
+        "sop/a.md": clause("sop.triage.b", extra=q),
+        "sop/c.md": clause("sop.triage.c", extra="counsel_questions: ['Does Y apply?']"),
+        "tips/a.md": clause("tips.everyone.report"),
+    }
+    md = build_for(tmp_path, MINIMAL, clauses).files["sop.md"].decode()
+    assert "## Appendix A. Questions for counsel" in md
+    assert "1. Is X settled? *(sop.triage.b, tos.prohibited.a)*" in md
+    assert "2. Does Y apply? *(sop.triage.c)*" in md
+    assert "Questions for counsel" not in build_for(tmp_path / "t", MINIMAL, clauses).files["tos.md"].decode()
+
+
+def test_label_filter_names_tools(tmp_path: Path) -> None:
+    clauses = {
+        "tos/a.md": clause("tos.prohibited.a", "We use {{ detection.hash_matching | map('label') | human_list }}."),
+        "sop/a.md": clause("sop.triage.b"),
+        "tips/a.md": clause("tips.everyone.report"),
+    }
+    md = build_for(tmp_path, MINIMAL + "detection: {hash_matching: [photodna, csai-match]}\n", clauses).files["tos.md"]
+    assert "We use PhotoDNA and CSAI Match." in md.decode()
