@@ -37,26 +37,23 @@ class ProfileReview:
 
 def review_libraries(old: Library, new: Library, profile: Profile, templates: Templates) -> ProfileReview:
     """Compare what one profile gets from two libraries."""
-    old_dec, new_dec = select(old, profile), select(new, profile)
-    result = diff_decisions(old_dec, new_dec, old.root, new.root, profile.source, templates)
-    redlines = {
-        doc: redline(
-            flatten(assemble(doc, old_dec, old, templates, profile)),
-            flatten(assemble(doc, new_dec, new, templates, profile)),
-        )
-        for doc in result.docs_changed()
-    }
-    return ProfileReview(result, redlines)
+    return _review((old, profile), (new, profile), (old.root, new.root, profile.source), templates)
 
 
 def review_profiles(library: Library, old: Profile, new: Profile, templates: Templates) -> ProfileReview:
     """Compare what two profiles get from one library."""
-    old_dec, new_dec = select(library, old), select(library, new)
-    result = diff_decisions(old_dec, new_dec, old.source, new.source, f"{old.source} → {new.source}", templates)
+    return _review((library, old), (library, new), (old.source, new.source, f"{old.source} → {new.source}"), templates)
+
+
+def _review(
+    old: tuple[Library, Profile], new: tuple[Library, Profile], labels: tuple[str, str, str], templates: Templates
+) -> ProfileReview:
+    old_dec, new_dec = select(*old), select(*new)
+    result = diff_decisions(old_dec, new_dec, *labels, templates)
     redlines = {
         doc: redline(
-            flatten(assemble(doc, old_dec, library, templates, old)),
-            flatten(assemble(doc, new_dec, library, templates, new)),
+            flatten(assemble(doc, old_dec, old[0], templates, old[1])),
+            flatten(assemble(doc, new_dec, new[0], templates, new[1])),
         )
         for doc in result.docs_changed()
     }

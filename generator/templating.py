@@ -170,6 +170,8 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
     Raises:
         RenderError: naming the file, line and the cause.
     """
+    if "{" not in source:  # no Jinja syntax at all: nothing to render (a third of the library)
+        return source
     try:
         return _compiled(source, shown).render(context)
     except jinja2.TemplateSyntaxError as exc:
