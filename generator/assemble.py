@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from . import vocabulary as V
 from .clauses import Clause, Library
 from .errors import Problem, RenderError
@@ -66,6 +68,7 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
                 c.title,
                 render_markdown_blocks(c.body, context, c.file, c.body_line),
                 c.version,
+                c.content_hash,
             )
             for i, c in enumerate(clauses, 1)
         ]
@@ -78,6 +81,8 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
             appendices.append(appendix)
 
     effective = profile.data["effective_date"]
+    pins = [f"{c.id}@{c.version}#{c.content_hash.removeprefix('sha256:')[:12]}" for s in sections for c in s.clauses]
+    digest = hashlib.sha256("\n".join([library.version, profile.digest, *pins]).encode()).hexdigest()
     return Document(
         kind=doc,
         title=skeleton.data["title"],
@@ -98,6 +103,8 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
             "footer": common["footer"],
             "library-version": library.version,
             "profile-digest": profile.digest,
+            "build-digest": f"sha256:{digest}",
+            "clauses": " ".join(pins),
         },
     )
 

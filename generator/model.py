@@ -56,6 +56,7 @@ class ClauseBlock:
     title: str
     blocks: list[Block]
     version: str = ""
+    content_hash: str = ""
 
 
 @dataclass

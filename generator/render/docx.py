@@ -138,7 +138,19 @@ def render_docx(doc: Document, templates: Templates) -> bytes:
     props.subject = doc.meta["document"]
     props.author = "policygen"
     props.last_modified_by = "policygen"
-    props.comments = f"{doc.meta['footer']}. Clause library {doc.library_name} {doc.library_version}."
+    props.comments = f"{doc.meta['footer']}. Clause library {doc.library_name} {doc.library_version}."[:255]
+    props.identifier = doc.meta["build-digest"]
+    props.version = doc.library_version[:255]
+    _custom_properties(
+        document,
+        {
+            "policygen.library": f"{doc.library_name} {doc.library_version}",
+            "policygen.library-version": doc.library_version,
+            "policygen.profile-digest": doc.meta["profile-digest"],
+            "policygen.build-digest": doc.meta["build-digest"],
+            "policygen.clauses": doc.meta["clauses"],
+        },
+    )
     props.keywords = "child safety; draft"
     props.category = "Draft — not legal advice"
     props.created = FIXED_TIME
@@ -186,6 +198,42 @@ def render_docx(doc: Document, templates: Templates) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return _normalise_zip(buffer.getvalue())
+
+
+_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CUSTOM_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+
+
+def _custom_properties(document: DocxDocument, values: dict[str, str]) -> None:
+    """Add docProps/custom.xml (python-docx has no API for custom properties)."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    props = "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i}" name="{_t(name)}">'
+        f"<vt:lpwstr>{_t(value)}</vt:lpwstr></property>"
+        for i, (name, value) in enumerate(values.items(), start=2)
+    )
+    blob = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Properties xmlns="{_CUSTOM_NS}" xmlns:vt="{_VT_NS}">{props}</Properties>'
+    ).encode()
+    package = document.part.package
+    part = Part(PackURI("/docProps/custom.xml"), _CUSTOM_CT, blob, package)
+    package.relate_to(part, _CUSTOM_RT)
+
+
+def custom_properties(data: bytes) -> dict[str, str]:
+    """Read the custom properties of a DOCX (for tests and tools)."""
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if "docProps/custom.xml" not in z.namelist():
+            return {}
+        root = ET.fromstring(z.read("docProps/custom.xml"))
+    return {p.get("name", ""): "".join(p.itertext()) for p in root}
 
 
 def _normalise_zip(data: bytes) -> bytes:

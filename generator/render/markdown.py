@@ -58,7 +58,11 @@ def blocks_md(blocks: list[Block] | tuple[Block, ...], indent: str = "") -> list
 
 def render_markdown(doc: Document, templates: Templates) -> bytes:
     """Render the document as UTF-8 Markdown."""
-    parts = [f"# {escape(doc.title)}"]
+    parts = [
+        f"<!-- policygen build {doc.meta['build-digest']}; library {doc.library_name} {doc.library_version}; "
+        f"clauses: {doc.meta['clauses']} -->",
+        f"# {escape(doc.title)}",
+    ]
     parts.append(
         "\n".join(
             [
