@@ -7,7 +7,9 @@ library ships inside the package; ``--library DIR`` points at another copy.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import cache
 from . import vocabulary as V
 from .conditions import check_condition
 from .errors import LibraryError, Problem
@@ -291,38 +294,70 @@ def load_library(root: str | Path | None = None) -> Library:
             problems.append(exc.problem)
     else:
         problems.append(Problem(_show(manifest, base, shown_root), "", "missing: a library needs name and version"))
-    clauses: dict[str, Clause] = {}
     files = sorted(p for p in base.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
     root_real = base.resolve()
+    texts: list[tuple[str, str]] = []
     for path in files:
         shown = _show(path, base, shown_root)
         if not path.resolve().is_relative_to(root_real):
             problems.append(Problem(shown, "", "links outside the library folder; clause files must live inside it"))
             continue
         try:
-            text = read_text(path, shown)
+            texts.append((shown, read_text(path, shown)))
         except YamlProblem as exc:
             problems.append(exc.problem)
-            continue
+    digest = cache.key(name, version, *(part for pair in texts for part in pair))
+    if not problems:
+        cached = _from_cache(digest, shown_root, name, version)
+        if cached is not None:
+            return cached
+    clauses: dict[str, Clause] = {}
+    for shown, text in texts:
         clause, found = parse_clause(text, shown)
         problems.extend(found)
         if clause is None:
             continue
         if clause.id in clauses:
             problems.append(
-                Problem(
-                    shown,
-                    "id",
-                    f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})",
-                    2,
-                )
+                Problem(shown, "id", f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})", 2)
             )
             continue
         clauses[clause.id] = clause
     if problems:
         n = len(problems)
         raise LibraryError(f"Clause library {shown_root} has {n} problem{'s' if n != 1 else ''}", problems)
-    return Library(shown_root, name, version, dict(sorted(clauses.items())))
+    library = Library(shown_root, name, version, dict(sorted(clauses.items())))
+    _to_cache(digest, library)
+    return library
+
+
+def _to_cache(digest: str, library: Library) -> None:
+    """Store a validated library: parsing and checking 200+ files is the slow part of loading."""
+    entries = [
+        {
+            "meta": {**c.meta, "last_reviewed": c.meta["last_reviewed"].isoformat()},
+            "body": c.body,
+            "file": c.file,
+            "body_line": c.body_line,
+            "text": c.text,
+        }
+        for c in library.clauses.values()
+    ]
+    cache.store("library", digest, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+
+
+def _from_cache(digest: str, shown_root: str, name: str, version: str) -> Library | None:
+    data = cache.load("library", digest)
+    if data is None:
+        return None
+    try:
+        clauses = {}
+        for e in json.loads(data):
+            meta = {**e["meta"], "last_reviewed": _dt.date.fromisoformat(e["meta"]["last_reviewed"])}
+            clauses[meta["id"]] = Clause(meta["id"], meta, e["body"], e["file"], e["body_line"], e["text"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return Library(shown_root, name, version, clauses)
 
 
 def _show(path: Path, base: Path, shown_root: str) -> str:

@@ -202,8 +202,29 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
 
 @functools.lru_cache(maxsize=4096)
 def _compiled(source: str, shown: str) -> jinja2.Template:
-    """Compile a template once per source text (batch runs reuse them)."""
-    template = clause_env().from_string(source)
+    """Compile a template once per source text, and keep the code on disk.
+
+    Compiling 150 clause bodies was a third of a cold run; the compiled code
+    is cached by a hash of the source and the Jinja version (as Jinja's own
+    bytecode cache does), so a changed clause is always recompiled.
+    """
+    import marshal
+
+    from . import cache
+
+    env = clause_env()
+    digest = cache.key("jinja", jinja2.__version__, source)
+    data = cache.load("jinja", digest)
+    code = None
+    if data is not None:
+        try:
+            code = marshal.loads(data)
+        except (ValueError, EOFError, TypeError):
+            code = None
+    if code is None:
+        code = env.compile(source)
+        cache.store("jinja", digest, marshal.dumps(code))
+    template = env.template_class.from_code(env, code, env.make_globals(None))
     template.name = shown
     return template
 

@@ -1,0 +1,70 @@
+"""A small on-disk cache for work that depends only on file contents.
+
+Entries are keyed by a SHA-256 over everything that determines them (file
+bytes, policygen, Jinja and Python versions), so a hit is always identical to
+recomputing; a changed clause simply misses. Writes are atomic and every
+failure is silent: the cache only ever saves time.
+
+Location: ``$POLICYGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/policygen``, else
+``~/.cache/policygen``. ``POLICYGEN_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+SALT = f"policygen {__version__}; python {sys.version_info[:3]}"
+
+
+def cache_dir() -> Path | None:
+    """Return the cache folder, or None when caching is off."""
+    if os.environ.get("POLICYGEN_NO_CACHE"):
+        return None
+    explicit = os.environ.get("POLICYGEN_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "policygen"
+
+
+def key(*parts: bytes | str) -> str:
+    """Hash the parts that determine an entry."""
+    h = hashlib.sha256(SALT.encode())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def load(kind: str, digest: str) -> bytes | None:
+    """Return a cached entry, or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        return (folder / kind / digest[:2] / digest).read_bytes()
+    except OSError:
+        return None
+
+
+def store(kind: str, digest: str, data: bytes) -> None:
+    """Save an entry atomically; ignore any failure."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    target = folder / kind / digest[:2] / digest
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError:
+        return

@@ -1,0 +1,65 @@
+"""The on-disk cache only saves time: it never changes output or hides an edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL, clause, make_library
+
+from generator import api, templating
+from generator.clauses import load_library
+from generator.profile import load_profile
+from generator.skeletons import load_templates
+
+
+def build(lib: Path, profile: Path) -> dict[str, bytes]:
+    templating._compiled.cache_clear()
+    return api.build(load_profile(profile), load_library(lib), load_templates()).files
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    lib = make_library(tmp_path / "lib")
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    return lib, profile
+
+
+def test_warm_cache_gives_identical_output(setup, tmp_path: Path) -> None:
+    lib, profile = setup
+    cold = build(lib, profile)
+    assert list((tmp_path / "cache").rglob("*")), "the cache was written"
+    warm = build(lib, profile)
+    assert cold == warm
+
+
+def test_an_edited_clause_is_never_served_from_cache(setup) -> None:
+    lib, profile = setup
+    build(lib, profile)
+    (lib / "tos/a.md").write_text(clause("tos.prohibited.sharing", "Edited text for {{ company.name }}."))
+    assert b"Edited text for PixelPals." in build(lib, profile)["tos.md"]
+
+
+def test_corrupt_entries_are_ignored(setup, tmp_path: Path) -> None:
+    lib, profile = setup
+    first = build(lib, profile)
+    for entry in (tmp_path / "cache").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"\x00garbage")
+    assert build(lib, profile) == first
+
+
+def test_cache_can_be_switched_off(setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYGEN_NO_CACHE", "1")
+    lib, profile = setup
+    build(lib, profile)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_unwritable_cache_is_harmless(setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(blocker / "cache"))
+    lib, profile = setup
+    assert build(lib, profile)["tos.md"]
