@@ -10,12 +10,12 @@ by four spaces), bold, italics, code and links; anything else is reported.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
-import markdown
-from markdown.treeprocessors import Treeprocessor
-
+from . import cache
 from .model import Block, ListBlock, ListItem, Paragraph, Span
 
 
@@ -23,12 +23,14 @@ class MarkdownProblem(ValueError):
     """The Markdown uses a construct clause bodies do not support."""
 
 
-class _Capture(Treeprocessor):
-    def run(self, root: ET.Element) -> None:
-        self.md.captured = root  # type: ignore[attr-defined]
+def _make_markdown() -> Any:
+    import markdown  # imported on a cache miss only: it compiles many patterns at start-up
+    from markdown.treeprocessors import Treeprocessor
 
+    class _Capture(Treeprocessor):
+        def run(self, root: ET.Element) -> None:
+            self.md.captured = root  # type: ignore[attr-defined]
 
-def _make_markdown() -> markdown.Markdown:
     md = markdown.Markdown()
     md.preprocessors.deregister("html_block")
     for name in ("html", "entity", "automail"):
@@ -38,7 +40,7 @@ def _make_markdown() -> markdown.Markdown:
     return md
 
 
-_MD: markdown.Markdown | None = None
+_MD: Any = None
 _WS = re.compile(r"\s+")
 
 
@@ -53,7 +55,42 @@ def parse_markdown(text: str) -> list[Block]:
 
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str) -> tuple[Block, ...]:
-    """Parse once per distinct text: in a batch most clauses render identically."""
+    """Parse once per distinct text, in memory (batches) and on disk (repeat runs)."""
+    digest = cache.key("markdown", text)
+    data = cache.load("markdown", digest)
+    if data is not None:
+        try:
+            return tuple(_decode(b) for b in json.loads(data))
+        except (ValueError, KeyError, TypeError, IndexError):
+            pass
+    blocks = _parse(text)
+    cache.store("markdown", digest, json.dumps([_encode(b) for b in blocks]).encode("utf-8"))
+    return blocks
+
+
+def _encode(block: Block) -> Any:
+    if isinstance(block, Paragraph):
+        return {"p": [_span_out(s) for s in block.spans]}
+    return {
+        "l": block.ordered,
+        "i": [[[_span_out(s) for s in it.spans], [_encode(c) for c in it.children]] for it in block.items],
+    }
+
+
+def _decode(data: Any) -> Block:
+    if "p" in data:
+        return Paragraph(tuple(Span(*s) for s in data["p"]))
+    return ListBlock(
+        bool(data["l"]),
+        tuple(ListItem(tuple(Span(*s) for s in spans), tuple(_decode(c) for c in kids)) for spans, kids in data["i"]),
+    )
+
+
+def _span_out(s: Span) -> list:
+    return [s.text, s.bold, s.italic, s.code, s.href]
+
+
+def _parse(text: str) -> tuple[Block, ...]:
     global _MD
     if _MD is None:
         _MD = _make_markdown()

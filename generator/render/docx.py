@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from html import escape as _html_escape
+from typing import Any
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -46,26 +47,42 @@ class _Body:
     properties, header and footer still go through python-docx.
     """
 
+    # Style ids and list numbering of python-docx's default template never
+    # change, so they are looked up once per process, not per document.
+    _STYLE_IDS: dict[str, str] = {}
+    _ABSTRACT_NUM: dict[str, int | None] = {}
+
     def __init__(self, document: DocxDocument) -> None:
         self.document = document
         self.numbering = document.part.numbering_part.element
-        self.style_ids: dict[str, str] = {}
+        self.next_num_id = 1 + max((n.numId for n in self.numbering.num_lst), default=0)
         self.parts: list[str] = []
 
     def style(self, name: str) -> str:
-        if name not in self.style_ids:
-            self.style_ids[name] = self.document.styles[name].style_id
-        return self.style_ids[name]
+        if name not in self._STYLE_IDS:
+            self._STYLE_IDS[name] = self.document.styles[name].style_id
+        return self._STYLE_IDS[name]
 
     def restart_numbering(self, style_name: str) -> int | None:
         """Create a numbering instance for one ordered list, so it starts at 1."""
-        ppr = self.document.styles[style_name].element.pPr
-        if ppr is None or ppr.numPr is None or ppr.numPr.numId is None:
+        if style_name not in self._ABSTRACT_NUM:
+            ppr = self.document.styles[style_name].element.pPr
+            abstract = None
+            if ppr is not None and ppr.numPr is not None and ppr.numPr.numId is not None:
+                abstract = self.numbering.num_having_numId(ppr.numPr.numId.val).abstractNumId.val
+            self._ABSTRACT_NUM[style_name] = abstract
+        abstract = self._ABSTRACT_NUM[style_name]
+        if abstract is None:
             return None
-        base = self.numbering.num_having_numId(ppr.numPr.numId.val)
-        num = self.numbering.add_num(base.abstractNumId.val)
-        num.add_lvlOverride(ilvl=0).add_startOverride(1)
-        return num.numId
+        num_id = self.next_num_id
+        self.next_num_id += 1
+        self.numbering._insert_num(
+            parse_xml(
+                f'<w:num xmlns:w="{_W_NS}" w:numId="{num_id}"><w:abstractNumId w:val="{abstract}"/>'
+                '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+            )
+        )
+        return num_id
 
     def paragraph(self, style: str | None, runs: str, num_id: int | None = None) -> None:
         ppr = ""
@@ -195,9 +212,38 @@ def render_docx(doc: Document, templates: Templates) -> bytes:
         _blocks(body, appendix.intro)
     body.commit()
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _normalise_zip(buffer.getvalue())
+    return save_deterministic(document)
+
+
+class _FixedTimeZip:
+    """python-docx's zip writer interface, with fixed entry times (one pass)."""
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        self.zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self.zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def save_deterministic(document: DocxDocument) -> bytes:
+    """Save a document with fixed zip entry times, compressing once."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    stream = io.BytesIO()
+    writer = _FixedTimeZip(stream)
+    parts = list(package.iter_parts())
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    writer.close()
+    return stream.getvalue()
 
 
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -234,21 +280,6 @@ def custom_properties(data: bytes) -> dict[str, str]:
             return {}
         root = ET.fromstring(z.read("docProps/custom.xml"))
     return {p.get("name", ""): "".join(p.itertext()) for p in root}
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the package with fixed entry times so output is reproducible."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
 
 
 __all__ = ["render_docx", "qn"]

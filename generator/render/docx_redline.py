@@ -9,15 +9,13 @@ author "policygen" and a fixed date, so the file is deterministic.
 
 from __future__ import annotations
 
-import io
-
 from docx import Document as new_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from ..redline import RUnit
-from .docx import FIXED_TIME, _normalise_zip
+from .docx import FIXED_TIME, save_deterministic
 
 AUTHOR = "policygen"
 DATE = "2000-01-01T00:00:00Z"
@@ -83,6 +81,4 @@ def render_redline_docx(units: list[RUnit], title: str, subtitle: str) -> bytes:
                 wrapper = rev.mark("w:ins" if op == "+" else "w:del")
                 wrapper.append(_run(text, deleted=op == "-"))
                 p.append(wrapper)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _normalise_zip(buffer.getvalue())
+    return save_deterministic(document)
