@@ -415,9 +415,26 @@ def suffix_clause(text: str, suffix: str) -> str | None:
     return "---\n" + "\n".join(lines) + rest
 
 
-def make_library(src: Path, dst: Path, factor: int) -> int:
-    """Copy library ``src`` to ``dst`` with ``factor - 1`` suffixed copies of every clause file."""
+GATE_ID = "tos.scope.synthetic-variant-gate"
+
+
+def make_library(src: Path, dst: Path, factor: int, variants: bool = True, absent_service: str = "") -> int:
+    """Copy library ``src`` to ``dst`` with ``factor - 1`` suffixed copies of every clause file.
+
+    With ``variants`` (the default) every copy also ``requires`` a gate clause
+    that applies only to a service the sample does not offer, as a library
+    grown by variants for other services would be: the library is ten times
+    larger but the sample's documents are the same size. Without it, every
+    copy is selected and the documents grow ten times too.
+    """
     shutil.copytree(src, dst)
+    if variants and factor > 1:
+        (dst / "synthetic-gate.md").write_text(
+            f"---\nid: {GATE_ID}\ntitle: Synthetic gate\ndoc: tos\nsection: scope\n"
+            f"when: {{services: [{absent_service}]}}\nguide_area: universal-tools\nversion: 1.0.0\n"
+            "last_reviewed: 2026-11-25\n---\nSynthetic benchmark clause.\n",
+            encoding="utf-8",
+        )
     for path in sorted(src.rglob("*.md")):
         if path.name.startswith("_"):
             continue
@@ -427,6 +444,8 @@ def make_library(src: Path, dst: Path, factor: int) -> int:
             new = suffix_clause(text, f"-c{c}")
             if new is None:
                 raise BenchError(f"cannot copy {path}: no front matter or id")
+            if variants:
+                new = new.replace("\n---\n", f"\nrequires: [{GATE_ID}]\n---\n", 1)
             (dst / rel.parent / f"{path.stem}-c{c}.md").write_text(new, encoding="utf-8")
     return count_clauses(dst)
 
@@ -459,12 +478,16 @@ def snapshot_library(run: Runner, pg: Path, sample: Path, work: Path) -> Path:
     raise AssertionError("unreachable")
 
 
-def bench_scale(run: Runner, pg: Path, sample: Path, work: Path, sizes: list[int], repeat: int) -> dict:
+def bench_scale(
+    run: Runner, pg: Path, sample: Path, work: Path, sizes: list[int], repeat: int, variants: bool = True
+) -> dict:
     snap = snapshot_library(run, pg, sample, work)
+    services = set(re.findall(r"[a-z-]+", (re.search(r"services:\s*\[([^\]]*)\]", sample.read_text()) or ["", ""])[1]))
+    absent = next(s for s in ("search-engine", "web-hosting", "dating", "forum", "gaming") if s not in services)
     rows = []
     for factor in sizes:
         lib = work / f"library-{factor}x"
-        n_clauses = make_library(snap, lib, factor)
+        n_clauses = make_library(snap, lib, factor, variants, absent)
         dest = work / f"scale-out-{factor}x"
         lint_cmd = [str(pg), "lint", "--library", str(lib), "--no-coverage"]
         gen_cmd = [str(pg), "generate", str(sample), "--library", str(lib), "-o", str(dest), "--force", "-q"]
@@ -507,11 +530,19 @@ def bench_scale(run: Runner, pg: Path, sample: Path, work: Path, sizes: list[int
                 "exponent": math.log(b / a) / math.log(size_ratio),
                 "ms_per_extra_clause": 1000 * (b - a) / (last["clauses"] - first["clauses"]),
             }
-    return {"sample": sample.name, "repeat": repeat, "rows": rows, "growth": growth}
+    return {"sample": sample.name, "repeat": repeat, "rows": rows, "growth": growth, "variants": variants}
 
 
 def report_scale(r: dict) -> None:
-    out(f"sample: {r['sample']}; library = snapshot of clauses/ plus suffixed copies; {r['repeat']} repetition(s)")
+    how = (
+        "copies are variants for a service the sample lacks (not selected; documents keep their size)"
+        if r.get("variants")
+        else "every copy is selected (documents grow with the library)"
+    )
+    out(
+        f"sample: {r['sample']}; library = snapshot of clauses/ plus suffixed copies; {how}; "
+        f"{r['repeat']} repetition(s)"
+    )
     out("  explain = load + validate the library and select clauses (no rendering); every copy of a selected")
     out("  clause is selected too, so generate also renders documents N times longer (md kB)")
     out(
@@ -718,6 +749,11 @@ def main(argv: list[str] | None = None) -> int:
         "--scale-sizes", default="1,2,5,10", help="library sizes, multiples of the real one (default 1,2,5,10)"
     )
     ap.add_argument("--scale-repeat", type=int, default=3, help="repetitions per library size (default 3)")
+    ap.add_argument(
+        "--scale-all-selected",
+        action="store_true",
+        help="scale section: select every copy (documents grow too) instead of variants for another service",
+    )
     ap.add_argument("--sample", type=Path, help="profile to use instead of the largest sample")
     ap.add_argument(
         "--only", default="speed,batch,scale,profile", help="sections to run (default speed,batch,scale,profile)"
@@ -804,7 +840,9 @@ def main(argv: list[str] | None = None) -> int:
         if "scale" in sections:
             out("Scale: synthetic libraries of 1x to 10x the real one")
             out("-" * 78)
-            results["scale"] = bench_scale(run, pg, sample, work, sizes, args.scale_repeat)
+            results["scale"] = bench_scale(
+                run, pg, sample, work, sizes, args.scale_repeat, variants=not args.scale_all_selected
+            )
             report_scale(results["scale"])
             out("")
         if "profile" in sections:

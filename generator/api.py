@@ -113,7 +113,13 @@ def manifest(result: Build, library: Library) -> bytes:
             if not d.included
         ],
     }
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # The excluded list holds most of the library; one compact line per clause
+    # keeps the file diffable and lets the C encoder do the work.
+    excluded = data.pop("excluded")
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    lines = ",\n    ".join(json.dumps(e, ensure_ascii=False) for e in excluded)
+    text = text[:-2] + ',\n  "excluded": [' + (f"\n    {lines}\n  " if excluded else "") + "]\n}"
+    return (text + "\n").encode("utf-8")
 
 
 def _check_choices(values: Sequence[str], allowed: Sequence[str], what: str) -> None:

@@ -1,9 +1,12 @@
 """A small on-disk cache for work that depends only on file contents.
 
-Entries are keyed by a SHA-256 over everything that determines them (file
-bytes, policygen, Jinja and Python versions), so a hit is always identical to
-recomputing; a changed clause simply misses. Writes are atomic and every
-failure is silent: the cache only ever saves time.
+Entries are keyed by a SHA-256 over everything that determines them
+(policygen, Jinja and Python versions, and the input: text for compiled
+templates, parsed Markdown and lint results; path, size and modification time
+in nanoseconds of every clause file for the parsed library, as Python's
+``__pycache__`` does), so a hit is identical to recomputing and an edited
+clause misses. Writes are atomic and every failure is silent: the cache only
+ever saves time.
 
 Location: ``$POLICYGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/policygen``, else
 ``~/.cache/policygen``. ``POLICYGEN_NO_CACHE=1`` turns it off.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
+import marshal
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -294,23 +295,28 @@ def load_library(root: str | Path | None = None) -> Library:
             problems.append(exc.problem)
     else:
         problems.append(Problem(_show(manifest, base, shown_root), "", "missing: a library needs name and version"))
-    files = sorted(p for p in base.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
-    root_real = base.resolve()
-    texts: list[tuple[str, str]] = []
-    for path in files:
-        shown = _show(path, base, shown_root)
-        if not path.resolve().is_relative_to(root_real):
-            problems.append(Problem(shown, "", "links outside the library folder; clause files must live inside it"))
-            continue
+    paths, found = _clause_files(base, shown_root)
+    problems.extend(found)
+    # Keyed like __pycache__: path, size and modification time (ns) of every
+    # file, so a warm load reads no clause file at all.
+    stats = []
+    for shown, full in paths:
         try:
-            texts.append((shown, read_text(path, shown)))
-        except YamlProblem as exc:
-            problems.append(exc.problem)
-    digest = cache.key(name, version, *(part for pair in texts for part in pair))
+            st = os.stat(full)
+            stats.append(f"{shown}\x00{st.st_size}\x00{st.st_mtime_ns}")
+        except OSError:
+            stats.append(f"{shown}\x00missing")
+    digest = cache.key(name, version, *stats)
     if not problems:
         cached = _from_cache(digest, shown_root, name, version)
         if cached is not None:
             return cached
+    texts = []
+    for shown, full in paths:
+        try:
+            texts.append((shown, read_text(Path(full), shown)))
+        except YamlProblem as exc:
+            problems.append(exc.problem)
     clauses: dict[str, Clause] = {}
     for shown, text in texts:
         clause, found = parse_clause(text, shown)
@@ -331,6 +337,38 @@ def load_library(root: str | Path | None = None) -> Library:
     return library
 
 
+def _clause_files(base: Path, shown_root: str) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """List every ``*.md`` under ``base`` (not ``_*``) as (shown, path), without following links out.
+
+    ``os.walk`` does not descend into linked folders, and only files that are
+    links are resolved, so listing costs no system call per file.
+    """
+    root_real = os.path.realpath(base)
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for folder, dirs, files in os.walk(base):
+        rel_folder = os.path.relpath(folder, base)
+        prefix = shown_root if rel_folder == "." else os.path.join(shown_root, rel_folder)
+        for d in dirs:
+            if os.path.islink(os.path.join(folder, d)):
+                problems.append(
+                    Problem(os.path.join(prefix, d), "", "is a link; clause folders must live inside the library")
+                )
+        dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(folder, d)))
+        for fname in files:
+            if not fname.endswith(".md") or fname.startswith("_"):
+                continue
+            full = os.path.join(folder, fname)
+            shown = os.path.join(prefix, fname)
+            if os.path.islink(full) and not os.path.realpath(full).startswith(root_real + os.sep):
+                problems.append(
+                    Problem(shown, "", "links outside the library folder; clause files must live inside it")
+                )
+                continue
+            found.append((shown, full))
+    return sorted(found), problems
+
+
 def _to_cache(digest: str, library: Library) -> None:
     """Store a validated library: parsing and checking 200+ files is the slow part of loading."""
     entries = [
@@ -343,7 +381,7 @@ def _to_cache(digest: str, library: Library) -> None:
         }
         for c in library.clauses.values()
     ]
-    cache.store("library", digest, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+    cache.store("library", digest, marshal.dumps(entries))
 
 
 def _from_cache(digest: str, shown_root: str, name: str, version: str) -> Library | None:
@@ -352,10 +390,10 @@ def _from_cache(digest: str, shown_root: str, name: str, version: str) -> Librar
         return None
     try:
         clauses = {}
-        for e in json.loads(data):
+        for e in marshal.loads(data):
             meta = {**e["meta"], "last_reviewed": _dt.date.fromisoformat(e["meta"]["last_reviewed"])}
             clauses[meta["id"]] = Clause(meta["id"], meta, e["body"], e["file"], e["body_line"], e["text"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, EOFError):
         return None
     return Library(shown_root, name, version, clauses)
 

@@ -116,6 +116,26 @@ def _sections(library: Library, templates: Templates, errors: list[Problem]) -> 
 
 
 def _templates(library: Library, errors: list[Problem]) -> None:
+    """Check every body's template syntax, variables, filters and Markdown (cached per library)."""
+    import json
+
+    from . import cache
+
+    digest = cache.key("lint-templates", *(c.file + c.content_hash for c in library.clauses.values()))
+    data = cache.load("lint", digest)
+    if data is not None:
+        try:
+            errors.extend(Problem(*p) for p in json.loads(data))
+            return
+        except (ValueError, TypeError):
+            pass
+    found: list[Problem] = []
+    _check_templates(library, found)
+    cache.store("lint", digest, json.dumps([[p.file, p.path, p.message, p.line] for p in found]).encode())
+    errors.extend(found)
+
+
+def _check_templates(library: Library, errors: list[Problem]) -> None:
     from .mdparse import parse_markdown
 
     for clause in library.clauses.values():

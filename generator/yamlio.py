@@ -9,6 +9,7 @@ that validation errors can point at the line.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,18 +47,19 @@ class YamlProblem(Exception):
 def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a UTF-8 text file, turning every failure into a located problem."""
     try:
-        if path.is_dir():
-            raise YamlProblem(Problem(shown, "", "is a directory, not a file"))
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise YamlProblem(Problem(shown, "", f"is {size:,} bytes; files over {max_bytes:,} bytes are refused"))
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise YamlProblem(Problem(shown, "", "no such file")) from None
+    except IsADirectoryError:
+        raise YamlProblem(Problem(shown, "", "is a directory, not a file")) from None
     except PermissionError:
         raise YamlProblem(Problem(shown, "", "cannot be read (permission denied)")) from None
     except OSError as exc:
         raise YamlProblem(Problem(shown, "", f"cannot be read ({exc.strerror})")) from None
+    if len(data) > max_bytes:
+        size = os.path.getsize(path)
+        raise YamlProblem(Problem(shown, "", f"is {size:,} bytes; files over {max_bytes:,} bytes are refused"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

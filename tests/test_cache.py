@@ -63,3 +63,14 @@ def test_unwritable_cache_is_harmless(setup, tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(blocker / "cache"))
     lib, profile = setup
     assert build(lib, profile)["tos.md"]
+
+
+def test_lint_results_are_cached_and_invalidated(setup, tmp_path: Path) -> None:
+    from generator.lint import lint_library
+
+    lib, _ = setup
+    first = lint_library(lib, coverage=False)
+    assert first.ok and lint_library(lib, coverage=False).errors == first.errors
+    (lib / "tos/a.md").write_text(clause("tos.prohibited.sharing", "Broken {{ compnay.name }}"))
+    again = lint_library(lib, coverage=False)
+    assert any("undeclared variable 'compnay'" in p.message for p in again.errors)
