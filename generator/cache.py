@@ -14,6 +14,7 @@ Location: ``$POLICYGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/policygen``, else
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -27,12 +28,19 @@ SALT = f"policygen {__version__}; python {sys.version_info[:3]}"
 
 def cache_dir() -> Path | None:
     """Return the cache folder, or None when caching is off."""
-    if os.environ.get("POLICYGEN_NO_CACHE"):
+    env = os.environ
+    return _cache_dir(
+        env.get("POLICYGEN_NO_CACHE"), env.get("POLICYGEN_CACHE_DIR"), env.get("XDG_CACHE_HOME"), env.get("HOME")
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cache_dir(off: str | None, explicit: str | None, xdg: str | None, home: str | None) -> Path | None:
+    if off:
         return None
-    explicit = os.environ.get("POLICYGEN_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    base = xdg or os.path.join(home or str(Path.home()), ".cache")
     return Path(base) / "policygen"
 
 

@@ -7,7 +7,10 @@ autoescaping Jinja environment, so a templates folder can restyle the page.
 
 from __future__ import annotations
 
+import functools
 from html import escape
+from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -75,11 +78,17 @@ def _body(doc: Document) -> str:
     return "\n".join(parts)
 
 
+@functools.lru_cache(maxsize=16)
+def _page(search_path: tuple[Path, ...]) -> tuple[Any, str]:
+    """Compile the page template and read the stylesheet once per template folder."""
+    env = make_env(markdown=False, search_path=[p / "html" for p in search_path])
+    css = Templates(search_path, {}, {}).find("html/style.css").read_text(encoding="utf-8")
+    return env.get_template("page.html"), css
+
+
 def render_html(doc: Document, templates: Templates) -> bytes:
     """Render the document as a UTF-8 HTML page."""
-    env = make_env(markdown=False, search_path=[p / "html" for p in templates.search_path])
-    page = env.get_template("page.html")
-    css = templates.find("html/style.css").read_text(encoding="utf-8")
+    page, css = _page(templates.search_path)
     toc = [(f"s{s.number}", f"{s.number}. {s.title}") for s in doc.sections]
     toc += [(f"appendix-{a.number.lower()}", f"Appendix {a.number}. {a.title}") for a in doc.appendices]
     html = page.render(
