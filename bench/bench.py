@@ -215,12 +215,15 @@ def bench_speed(run: Runner, pg: Path, pandoc: Path, sample: Path, work: Path, r
     run.time(concat_cmd)
 
     t_pg: list[float] = []
+    t_cold: list[float] = []
     t_pipe: list[float] = []
     t_concat: list[float] = []
     t_each: dict[str, list[float]] = {name: [] for name, _ in conversions}
+    cold_cmd = ["env", "POLICYGEN_NO_CACHE=1", *pg_cmd]  # what a first-ever run costs
     for i in range(repeat):
         log(f"speed: repetition {i + 1}/{repeat}")
         t_pg.append(run.time(pg_cmd))
+        t_cold.append(run.time(cold_cmd))
         total = 0.0
         for name, c in conversions:
             t = run.time(c)
@@ -243,6 +246,10 @@ def bench_speed(run: Runner, pg: Path, pandoc: Path, sample: Path, work: Path, r
         "pandoc_concat_docx_s": t_concat,
         "pandoc_each_median_s": {k: med(v) for k, v in t_each.items()},
         "policygen_median_s": med(t_pg),
+        "policygen_cold_s": t_cold,
+        "policygen_cold_median_s": med(t_cold),
+        "ratio_pipeline_cold": med(t_cold) / med(t_pipe),
+        "ratio_concat_cold": med(t_cold) / med(t_concat),
         "pandoc_pipeline_median_s": med(t_pipe),
         "pandoc_concat_docx_median_s": med(t_concat),
         "ratio_pipeline": med(t_pg) / med(t_pipe),
@@ -268,6 +275,7 @@ def report_speed(r: dict) -> None:
     out(f"  {'command':<58} {'median s':>9}  {'min s':>7}  {'max s':>7}")
     rows = [
         ("policygen generate (3 docs x md, html, docx + manifest)", r["policygen_s"]),
+        ("  same, cache off (POLICYGEN_NO_CACHE=1: a first-ever run)", r["policygen_cold_s"]),
         ("pandoc pipeline (3 x md->docx + 3 x md->html --standalone)", r["pandoc_pipeline_s"]),
         ("pandoc md->docx of the 3 documents concatenated", r["pandoc_concat_docx_s"]),
     ]
@@ -292,6 +300,10 @@ def report_speed(r: dict) -> None:
     out(
         f"(same ratios from the fastest repetition of each, less sensitive to a busy machine: "
         f"{r['ratio_pipeline_of_minimums']:.2f} and {r['ratio_concat_of_minimums']:.2f})"
+    )
+    out(
+        f"with the cache off (first-ever run): {r['ratio_pipeline_cold']:.2f} of the pipeline, "
+        f"{r['ratio_concat_cold']:.2f} of the single conversion"
     )
 
 
@@ -543,8 +555,8 @@ def report_scale(r: dict) -> None:
         f"sample: {r['sample']}; library = snapshot of clauses/ plus suffixed copies; {how}; "
         f"{r['repeat']} repetition(s)"
     )
-    out("  explain = load + validate the library and select clauses (no rendering); every copy of a selected")
-    out("  clause is selected too, so generate also renders documents N times longer (md kB)")
+    out("  explain = load + validate the library and select clauses (no rendering); with --scale-all-selected")
+    out("  every copy of a selected clause is selected too, so generate renders documents N times longer (md kB)")
     out(
         f"  {'size':>4}  {'clauses':>7}  {'lint s':>7}  {'x 1x':>5}  {'explain s':>9}  {'x 1x':>5}  "
         f"{'generate s':>10}  {'x 1x':>5}  {'md kB':>6}  lint result"
