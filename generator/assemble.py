@@ -8,7 +8,7 @@ from . import vocabulary as V
 from .clauses import Clause, Library
 from .errors import Problem, RenderError
 from .mdparse import MarkdownProblem, parse_markdown
-from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Paragraph, Section, Span
+from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Section, Span
 from .profile import Profile
 from .selection import Decision, selected
 from .skeletons import Templates
@@ -130,4 +130,4 @@ def _counsel_appendix(decisions: list[Decision], common: dict, context: dict) ->
     )
 
 
-__all__ = ["assemble", "render_markdown_blocks", "Paragraph"]
+__all__ = ["assemble", "render_markdown_blocks"]

@@ -19,7 +19,6 @@ from docx import Document as new_docx
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from ..model import Block, Document, ListBlock, Paragraph, Span
@@ -284,4 +283,4 @@ def custom_properties(data: bytes) -> dict[str, str]:
     return {p.get("name", ""): "".join(p.itertext()) for p in root}
 
 
-__all__ = ["render_docx", "qn"]
+__all__ = ["render_docx", "save_deterministic", "custom_properties"]
