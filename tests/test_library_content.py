@@ -255,3 +255,13 @@ def test_shipped_library_has_no_coverage_gaps(library) -> None:
     gaps = [(c.service, c.jurisdiction, n.doc, n.topic) for c in cov.matrix(library) for n in c.missing]
     assert gaps == []
     assert cov.dead_clauses(library) == []
+
+
+def test_samples_cover_every_service_jurisdiction_team_size_and_feature() -> None:
+    profiles = [load_profile(p).data for p in SAMPLE_FILES]
+    assert {s for p in profiles for s in p["services"]} == set(V.SERVICES)
+    assert {j for p in profiles for j in p["jurisdictions"]} == set(V.JURISDICTIONS)
+    assert {p["team"]["size"] for p in profiles} == set(V.TEAM_SIZES)
+    assert {f for p in profiles for f, on in p["features"].items() if on} == set(V.FEATURES)
+    assert {p["audience"]["age_assurance"] for p in profiles} == set(V.AGE_ASSURANCE)
+    assert any(p["audience"]["minimum_age"] < 13 for p in profiles)
