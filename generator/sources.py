@@ -89,7 +89,10 @@ def _git_checkout(spec: str) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="policygen-git-"))
     try:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python 3.10.12+ / 3.11.4+
+                tar.extractall(tmp, filter="data")
+            else:  # git archive of our own repository: plain files only
+                tar.extractall(tmp)  # noqa: S202
         yield tmp / sub
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
