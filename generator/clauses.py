@@ -53,6 +53,8 @@ def _check_id(value: Any, ck: Checker, path: tuple) -> None:
         ck.add((*path, "audience"), "is only for safety-tip clauses (doc: tips)")
     if value["doc"] != "sop" and value["implements"]:
         ck.add((*path, "implements"), "is only for SOP clauses: an SOP step implements a ToS promise")
+    if value["doc"] != "sop" and (value["routing"]["categories"] or value["routing"]["severities"]):
+        ck.add((*path, "routing"), "is only for SOP clauses: it feeds the sop.json routing table")
     if value["obligations"] and not value["citations"]:
         ck.add((*path, "citations"), "a clause with obligations must cite their source")
     if value["guide_area"] == "legal" and not value["citations"]:
@@ -99,6 +101,18 @@ TOPICS = (
     "service-specific",
 )
 
+#: Ways to reach the company that a clause tells its reader about (ToS, tips)
+#: or handles (SOP intake). ``contact.*`` are the profile's ``company.contact.*``
+#: addresses; ``website`` is ``company.website``; ``report-button`` is the
+#: in-product Report option. ``consistency`` checks the documents agree on them.
+CHANNELS = (
+    "report-button",
+    "contact.safety",
+    "contact.legal",
+    "contact.law_enforcement",
+    "website",
+)
+
 OBLIGATION_KINDS = (
     "report",
     "notify",
@@ -108,6 +122,57 @@ OBLIGATION_KINDS = (
     "respond",
     "publish",
     "verify-age",
+)
+
+#: Obligation kinds that sop.json routes by category (``obligations[].categories``).
+ROUTED_KINDS = ("report", "notify", "preserve")
+
+
+def _check_obligation(value: Any, ck: Checker, path: tuple) -> None:
+    if value["categories"] and value["kind"] not in ROUTED_KINDS:
+        ck.add(
+            (*path, "categories"),
+            f"is only for obligations of kind {', '.join(ROUTED_KINDS)} (sop.json routes); this one is "
+            f"{value['kind']!r}",
+        )
+
+
+def _check_routing(value: Any, ck: Checker, path: tuple) -> None:
+    for key, name in (("categories", "id"), ("severities", "level")):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(value[key]):
+            if item[name] in seen:
+                ck.add((*path, key, i, name), f"{item[name]!r} is listed twice (also at [{seen[item[name]]}])")
+            seen.setdefault(item[name], i)
+
+
+ROUTING = Mapping(
+    {
+        "categories": ListOf(
+            Mapping(
+                {
+                    "id": Enum("Routing category.", choices=list(V.CATEGORIES)),
+                    "severity": Enum("Severity level the category is triaged at.", choices=list(V.SEVERITIES)),
+                }
+            ),
+            "Routing categories and the severity each is triaged at.",
+            default=list,
+        ),
+        "severities": ListOf(
+            Mapping(
+                {
+                    "level": Enum("Severity level.", choices=list(V.SEVERITIES)),
+                    "name": Str("Its name, as the severity-levels clause writes it, e.g. 'Emergency'."),
+                    "owner": Str("Role that owns cases at this level, e.g. 'Safety Lead or back-up'.", max_len=300),
+                    "target": Str("The internal time target in plain words, as the clause states it.", max_len=400),
+                }
+            ),
+            "Severity levels: name, owner role and internal target.",
+            default=list,
+        ),
+    },
+    "SOP only: machine-readable routing data for sop.json.",
+    validate=_check_routing,
 )
 
 OBLIGATION = Mapping(
@@ -121,7 +186,13 @@ OBLIGATION = Mapping(
         ),
         "period": Str("How long to keep data (for preserve), e.g. '1 year'.", default=None),
         "summary": Str("One line: the duty in plain words.", max_len=400),
-    }
+        "categories": ListOf(
+            Enum(choices=list(V.CATEGORIES)),
+            "Report, notify and preserve only: the sop.json routing categories the duty applies to.",
+            default=list,
+        ),
+    },
+    validate=_check_obligation,
 )
 
 CLAUSE_SCHEMA = Mapping(
@@ -145,6 +216,8 @@ CLAUSE_SCHEMA = Mapping(
         "counsel_questions": ListOf(Str(max_len=1000), "Open legal questions for the counsel appendix.", default=list),
         "notes": Str("Reviewer notes (never shown to users).", default=None, max_len=4000, multiline=True),
         "tags": ListOf(Str(max_len=60), "Free-form tags.", default=list),
+        "channels": ListOf(Enum(choices=CHANNELS), "Ways to reach us the clause names or (SOP) handles.", default=list),
+        "routing": ROUTING,
     },
     validate=_check_id,
 )

@@ -63,7 +63,11 @@ FORMATS: dict[str, str] = {
     "md": "Markdown",
     "html": "standalone HTML page",
     "docx": "Word document",
+    "pdf": "PDF, converted from the Word document by LibreOffice (which must be installed)",
 }
+
+#: Formats written when none are asked for (PDF needs LibreOffice, so it is opt-in).
+DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "docx")
 
 GUIDE_AREAS: dict[str, Term] = {
     t.id: t
@@ -164,6 +168,24 @@ TEAM_SIZES: dict[str, str] = {
     "small": "A few people share trust and safety alongside other work.",
     "dedicated": "A dedicated trust-and-safety team with on-call cover.",
 }
+
+#: Routing categories of the machine-readable SOP (sop.json), in routing order.
+#: Taken from the severity levels the SOP defines (sop.triage.severity-levels);
+#: clauses map each to a severity (``routing.categories``) and scope their
+#: report, notify and preserve duties to them (``obligations[].categories``).
+CATEGORIES: dict[str, str] = {
+    "imminent-danger": "A child is in danger now or very soon",
+    "csam": "Apparent child sexual abuse material (CSAM)",
+    "enticement": "Grooming, coercion or enticement of a minor",
+    "sextortion": "Sextortion of a child",
+    "trafficking": "Child sex trafficking",
+    "authority-notice": "A notice or order from a hotline, police or regulator",
+    "underage-user": "A user appears to be under the minimum age",
+    "other-breach": "Other breaches of the child-safety rules",
+}
+
+#: Severity levels of the SOP's triage, highest first.
+SEVERITIES: tuple[str, ...] = ("S1", "S2", "S3", "S4")
 
 
 def human_list(items: list[str], conj: str = "and") -> str:
