@@ -44,8 +44,9 @@ def lint_library(
     """Lint a library folder (the built-in one by default).
 
     With ``coverage`` (the default) it also checks that every service x
-    jurisdiction pair gets the topics it needs, that no clause is dead, and
-    that every ToS promise selected for a pair is backed by an SOP step.
+    jurisdiction pair gets the topics it needs, that no clause is dead, that
+    every ToS promise selected for a pair is backed by an SOP step, and that
+    the ToS, SOP and tips agree with each other (``consistency``).
     """
     today = today or dt.date.today()
     try:
@@ -65,6 +66,7 @@ def lint_library(
     _verification(library, errors)
     if coverage:
         _coverage(library, errors)
+        _consistency(library, templates, errors)
 
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
@@ -222,3 +224,27 @@ def _coverage(library: Library, errors: list[Problem]) -> None:
         file, why = key.split("\x00")
         shown = ", ".join(sorted(pairs)[:3]) + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
         errors.append(Problem(file, "implements", f"ToS promise not backed by an SOP step for {shown}: {why}"))
+
+
+def _consistency(library: Library, templates: Templates, errors: list[Problem]) -> None:
+    """Cross-document checks for every service x jurisdiction x team size, and every sample profile.
+
+    Samples are read from the source checkout's ``samples/`` folder when it is
+    there (an installed wheel has none). Promise backing for the pairs is
+    already reported by ``_coverage``, so the pairs run the other rules.
+    """
+    from . import consistency
+    from .errors import PolicyGenError
+    from .profile import load_profile
+
+    folder = Path(__file__).resolve().parent.parent / "samples"
+    samples = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            samples.append(load_profile(path))
+        except PolicyGenError:
+            continue  # a broken sample is the sample tests' business, not the library's
+    try:
+        errors.extend(consistency.library_problems(library, templates, samples))
+    except PolicyGenError as exc:
+        errors.extend(exc.problems or [Problem(library.root, "", exc.message)])

@@ -1,0 +1,560 @@
+"""Cross-document consistency: the ToS, the SOP and the safety tips must agree.
+
+The three documents are assembled from separate clauses, so nothing in the
+text itself stops the terms promising something the SOP never does, or the
+safety page giving an address the terms do not. :func:`check` compares what a
+profile's selected clauses say about each other:
+
+``promises``
+    Every selected ToS clause in a promise section (``coverage.PROMISE_SECTIONS``)
+    has a selected SOP clause whose ``implements`` names it.
+``authorities``
+    Every ``report`` / ``notify`` obligation of a selected ToS promise clause
+    is carried by a selected SOP clause with the same kind, jurisdiction and
+    recipient (the exact string).
+``channels``
+    The user-facing ``channels`` (``report-button``, ``contact.safety``) of the
+    selected tips clauses and ToS clauses match, and every channel the ToS or
+    tips offer (except ``website``) is handled by a selected SOP clause that
+    declares it.
+``text``
+    In the rendered documents, contact addresses and the website shown in a
+    ToS or tips clause are declared in its ``channels`` (unless no selected
+    clause declares any channel: a library older than the field); a declared address or
+    website appears in the clause's text (every document); and no e-mail
+    address, or URL on the company's own domains, appears that is not one of
+    the profile's values (a hard-coded address).
+
+``lint`` runs the check for every service x jurisdiction x team-size profile
+(rules ``authorities`` and ``channels``; ``promises`` is already part of its
+coverage check) and for every sample profile (all rules); ``api.build`` calls
+:func:`check_build` after assembling the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from .clauses import Clause, Library
+from .conditions import evaluate
+from .coverage import PROMISE_SECTIONS
+from .errors import LibraryError, Problem
+from .model import Block, Document, ListBlock, Paragraph, Span, block_text
+from .profile import Profile
+from .selection import Decision
+from .skeletons import Templates
+
+#: Every rule :func:`check` knows, in the order they are reported.
+RULES: tuple[str, ...] = ("promises", "authorities", "channels", "text")
+
+#: Channels a user reaches us through; the ToS and the tips must agree on them.
+USER_FACING: tuple[str, ...] = ("report-button", "contact.safety")
+
+#: Channels that bring something to us, so an SOP intake step must handle them.
+#: ``website`` is where we publish, not a way to send us anything.
+HANDLED: tuple[str, ...] = ("report-button", "contact.safety", "contact.legal", "contact.law_enforcement")
+
+#: Obligation kinds that send something to an authority (rule ``authorities``).
+AUTHORITY_KINDS: tuple[str, ...] = ("report", "notify")
+
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_URL_RE = re.compile(r"https?://[^\s<>()\"']+", re.I)
+
+
+def check(
+    decisions: list[Decision],
+    documents: Mapping[str, Document],
+    profile: Profile,
+    *,
+    rules: Collection[str] = RULES,
+) -> list[Problem]:
+    """Return the contradictions between a profile's ToS, SOP and tips (sorted, no duplicates).
+
+    Args:
+        decisions: Every clause's selection decision for ``profile`` (``selection.select``).
+        documents: The assembled documents by kind (``assemble.assemble``); only
+            rule ``text`` reads them, and only the kinds given are checked.
+        profile: The profile the documents were built for.
+        rules: Which of :data:`RULES` to run.
+
+    Each problem is located in a clause file and field and names the clause
+    in the other document it contradicts (or says that none exists).
+    """
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown consistency rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}")
+    problems: list[Problem] = []
+    if "promises" in rules:
+        problems.extend(_promises(decisions))
+    if "authorities" in rules:
+        problems.extend(_authorities(decisions, profile))
+    if "channels" in rules:
+        problems.extend(_channels(decisions))
+    if "text" in rules:
+        problems.extend(_text(decisions, documents, profile))
+    return sorted(set(problems), key=_order)
+
+
+def check_build(
+    decisions: list[Decision],
+    documents: Mapping[str, Document],
+    profile: Profile,
+    *,
+    rules: Collection[str] = RULES,
+) -> None:
+    """Raise when a profile's documents contradict each other (for ``api.build``).
+
+    Call it after assembling, with the documents assembled so far (``--doc``
+    may ask for fewer than three; rules other than ``text`` read only the
+    decisions).
+
+    Raises:
+        LibraryError: "The documents contradict each other", with every
+            problem :func:`check` found; the library is bad input (exit 2).
+    """
+    problems = check(decisions, documents, profile, rules=rules)
+    if problems:
+        raise LibraryError("The documents contradict each other", problems)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _order(p: Problem) -> tuple:
+    return (p.file, p.line or 0, p.path, p.message)
+
+
+def channels_of(clause: Clause) -> list[str]:
+    """Return the channels a clause declares (empty for libraries cached before the field existed)."""
+    return list(clause.meta.get("channels") or [])
+
+
+def _line(clause: Clause, key: str) -> int | None:
+    """1-based line of a top-level front-matter key in the clause file, if present."""
+    for n, text in enumerate(clause.text.splitlines(), 1):
+        if text.startswith(f"{key}:"):
+            return n
+        if n > 1 and text.rstrip() == "---":
+            return None
+    return None
+
+
+def _problem(clause: Clause, path: str, message: str) -> Problem:
+    return Problem(clause.file, path, message, _line(clause, path.split("[")[0].split(".")[0]) if path else None)
+
+
+def _excluded(decision: Decision) -> str:
+    return f"{decision.clause.id} (not selected: {decision.reason})"
+
+
+def _fmt(channel: str) -> str:
+    return f"'{channel}'"
+
+
+# -- rule: promises ---------------------------------------------------------------------
+
+
+def _promises(decisions: list[Decision]) -> list[Problem]:
+    chosen = [d.clause for d in decisions if d.included]
+    backed = {t for c in chosen if c.doc == "sop" for t in c.meta["implements"]}
+    out = []
+    for c in chosen:
+        if c.doc != "tos" or c.section not in PROMISE_SECTIONS or c.id in backed:
+            continue
+        would = [d for d in decisions if d.clause.doc == "sop" and c.id in d.clause.meta["implements"]]
+        if would:
+            why = "the SOP steps that implement it are not selected: " + "; ".join(_excluded(d) for d in would)
+        else:
+            why = "no SOP clause in the library implements it (add `implements: [" + c.id + "]` to the SOP step)"
+        out.append(_problem(c, "section", f"ToS promise {c.id} ({c.section}) has no SOP step: {why}"))
+    return out
+
+
+# -- rule: authorities ------------------------------------------------------------------
+
+
+def _authority_obligations(clause: Clause) -> Iterable[tuple[int, dict[str, Any]]]:
+    for i, o in enumerate(clause.meta["obligations"]):
+        if o["kind"] in AUTHORITY_KINDS:
+            yield i, o
+
+
+def _facts_in(cond: Any) -> set[str]:
+    """Every fact a condition tests, inside combinators too."""
+    out: set[str] = set()
+    if isinstance(cond, dict):
+        for key, value in cond.items():
+            if key in ("any", "all") and isinstance(value, list):
+                for sub in value:
+                    out |= _facts_in(sub)
+            elif key == "not":
+                out |= _facts_in(value)
+            else:
+                out.add(key)
+    return out
+
+
+def _scoped_out(tos: Clause, carrier: Decision, decisions: list[Decision], facts: dict[str, Any]) -> bool:
+    """Whether an SOP step carrying a ToS duty is out because the duty does not apply to this profile.
+
+    True when the carrier implements the ToS clause and fails its own ``when``
+    on facts the ToS clause does not test (e.g. the service type), and a
+    selected SOP step that implements the same ToS clause is written for
+    those facts (its ``when`` tests one of them): the library's deliberate
+    alternative, such as a "duty not yet in force for search services" step.
+    """
+    sop = carrier.clause
+    if tos.id not in sop.meta["implements"] or evaluate(sop.meta["when"], facts)[0]:
+        return False
+    narrower = _facts_in(sop.meta["when"]) - _facts_in(tos.meta["when"])
+    return any(
+        d.included
+        and d.clause.doc == "sop"
+        and tos.id in d.clause.meta["implements"]
+        and narrower & _facts_in(d.clause.meta["when"])
+        for d in decisions
+    )
+
+
+def _authorities(decisions: list[Decision], profile: Profile) -> list[Problem]:
+    sop = [d for d in decisions if d.clause.doc == "sop"]
+    facts = profile.facts()
+    out = []
+    for d in decisions:
+        c = d.clause
+        if not d.included or c.doc != "tos" or c.section not in PROMISE_SECTIONS:
+            continue
+        for i, o in _authority_obligations(c):
+            what = f"{o['kind']} ({o['jurisdiction']}) to {o['recipient']!r}"
+
+            def same(s: Decision, exact: bool, o: dict[str, Any] = o) -> list[str]:
+                return [
+                    so["recipient"]
+                    for _, so in _authority_obligations(s.clause)
+                    if so["kind"] == o["kind"]
+                    and so["jurisdiction"] == o["jurisdiction"]
+                    and (so["recipient"] == o["recipient"]) == exact
+                ]
+
+            if any(s.included and same(s, True) for s in sop):
+                continue
+            carriers = [s for s in sop if not s.included and same(s, True)]
+            if carriers and all(_scoped_out(c, s, decisions, facts) for s in carriers):
+                continue
+            # Recipients this clause names in its other obligations are other duties, not near misses.
+            own = {x["recipient"] for j, x in _authority_obligations(c) if j != i}
+            near = [(s, r) for s in sop if s.included for r in same(s, False) if r not in own]
+            # A step that implements this clause is the near match; other duties of the same kind are not.
+            near = [(s, r) for s, r in near if c.id in s.clause.meta["implements"]] or near
+            if near:
+                names = "; ".join(f"{s.clause.id} has {r!r}" for s, r in near)
+                out.append(
+                    _problem(
+                        c,
+                        f"obligations[{i}].recipient",
+                        f"{c.id} states {what}, but the SOP names the recipient differently: {names} "
+                        "(use the same recipient string in both clauses)",
+                    )
+                )
+                continue
+            if carriers:
+                why = "it is carried by " + "; ".join(_excluded(s) for s in carriers)
+            else:
+                far = [(s, r) for s in sop if not s.included for r in same(s, False) if r not in own]
+                far = [(s, r) for s, r in far if c.id in s.clause.meta["implements"]] or far
+                why = (
+                    "no SOP clause carries it; nearest: "
+                    + "; ".join(f"{_excluded(s)} with recipient {r!r}" for s, r in far)
+                    if far
+                    else "no SOP clause in the library carries it"
+                )
+            out.append(
+                _problem(c, f"obligations[{i}]", f"{c.id} states {what}, but no selected SOP clause does: {why}")
+            )
+    return out
+
+
+# -- rule: channels ---------------------------------------------------------------------
+
+_DOC_NAMES = {"tos": "ToS", "sop": "SOP", "tips": "tips"}
+
+
+def _nearest(decisions: list[Decision], doc: str, channel: str, pool: tuple[str, ...]) -> str:
+    """Describe the clause of ``doc`` closest to offering ``channel``."""
+    unselected = [d for d in decisions if d.clause.doc == doc and not d.included and channel in channels_of(d.clause)]
+    if unselected:
+        return "it is declared by " + "; ".join(_excluded(d) for d in unselected[:3])
+    peers = [
+        d.clause for d in decisions if d.included and d.clause.doc == doc and set(channels_of(d.clause)) & set(pool)
+    ]
+    peers.sort(key=lambda c: ("user-reporting" not in c.meta["covers"], c.id))
+    if peers:
+        p = peers[0]
+        return f"nearest: {p.id} declares {', '.join(_fmt(x) for x in channels_of(p))}"
+    return f"no {_DOC_NAMES[doc]} clause in the library declares it"
+
+
+def _channels(decisions: list[Decision]) -> list[Problem]:
+    chosen = [d.clause for d in decisions if d.included]
+    declared: dict[str, set[str]] = {doc: set() for doc in _DOC_NAMES}
+    for c in chosen:
+        declared[c.doc].update(channels_of(c))
+    out = []
+    for c in chosen:
+        if c.doc == "sop":
+            continue
+        other = "tos" if c.doc == "tips" else "tips"
+        for channel in channels_of(c):
+            if channel in USER_FACING and channel not in declared[other]:
+                out.append(
+                    _problem(
+                        c,
+                        "channels",
+                        f"{c.id} offers {_fmt(channel)} but no selected {_DOC_NAMES[other]} clause does: "
+                        + _nearest(decisions, other, channel, USER_FACING),
+                    )
+                )
+            if channel in HANDLED and channel not in declared["sop"]:
+                out.append(
+                    _problem(
+                        c,
+                        "channels",
+                        f"{c.id} offers {_fmt(channel)} but no selected SOP clause handles it: "
+                        + _nearest(decisions, "sop", channel, HANDLED),
+                    )
+                )
+    return out
+
+
+# -- rule: text -------------------------------------------------------------------------
+
+
+def _contact_values(profile: Profile) -> dict[str, str]:
+    company = profile.data["company"]
+    values = {f"contact.{k}": v for k, v in company["contact"].items() if v}
+    if company.get("website"):
+        values["website"] = company["website"]
+    return values
+
+
+def _spans(block: Block) -> Iterable[Span]:
+    if isinstance(block, Paragraph):
+        yield from block.spans
+    elif isinstance(block, ListBlock):
+        for item in block.items:
+            yield from item.spans
+            for child in item.children:
+                yield from _spans(child)
+
+
+def _norm_url(url: str) -> str:
+    return url.rstrip(".,;:!?").rstrip("/").lower()
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _on(host: str, domains: set[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _found(blocks: list[Block]) -> tuple[set[str], set[str]]:
+    """Return the e-mail addresses and URLs shown or linked in a clause's blocks."""
+    text = "\n".join(block_text(b) for b in blocks)
+    hrefs = [s.href for b in blocks for s in _spans(b) if s.href]
+    emails = {e.lower() for e in _EMAIL_RE.findall(text)}
+    urls = {_norm_url(u) for u in _URL_RE.findall(text)}
+    for href in hrefs:
+        if href.lower().startswith("mailto:"):
+            emails.add(href[7:].split("?")[0].lower())
+        else:
+            urls.add(_norm_url(href))
+    return emails, urls
+
+
+def _text(decisions: list[Decision], documents: Mapping[str, Document], profile: Profile) -> list[Problem]:
+    clauses = {d.clause.id: d.clause for d in decisions}
+    # A library written before ``channels`` existed declares none: check its
+    # text for hard-coded addresses only, not for undeclared channels.
+    annotated = any(channels_of(d.clause) for d in decisions)
+    values = _contact_values(profile)
+    emails_of = {k: v.lower() for k, v in values.items() if k.startswith("contact.")}
+    website = _norm_url(values["website"]) if "website" in values else None
+    domains = {e.split("@", 1)[1] for e in emails_of.values()}
+    if website:
+        domains.add(_host(values["website"]))
+    out = []
+    for kind, document in sorted(documents.items()):
+        doc_name = _DOC_NAMES.get(kind, kind)
+        for section in document.sections:
+            for block in section.clauses:
+                clause = clauses.get(block.id)
+                if clause is None:
+                    continue
+                declared = set(channels_of(clause))
+                emails, urls = _found(block.blocks)
+                where = f"in the {doc_name}"
+                for email in sorted(emails):
+                    named = sorted(k for k, v in emails_of.items() if v == email)
+                    if not named:
+                        out.append(
+                            _problem(
+                                clause,
+                                "",
+                                f"{clause.id} shows the e-mail address {email!r} {where}, which is not one of the "
+                                "profile's company.contact addresses: use {{ company.contact.safety }} (or .legal, "
+                                ".law_enforcement) instead of a fixed address",
+                            )
+                        )
+                    elif annotated and kind != "sop" and not declared & set(named):
+                        out.append(
+                            _problem(
+                                clause,
+                                "channels",
+                                f"{clause.id} shows the address in {' = '.join('company.' + n for n in named)} "
+                                f"{where} but declares none of {', '.join(_fmt(n) for n in named)} in channels",
+                            )
+                        )
+                for url in sorted(urls):
+                    if url == website:
+                        if annotated and kind != "sop" and "website" not in declared:
+                            out.append(
+                                _problem(
+                                    clause,
+                                    "channels",
+                                    f"{clause.id} shows company.website {where} but does not declare 'website' "
+                                    "in channels",
+                                )
+                            )
+                    elif _on(_host(url), domains):
+                        out.append(
+                            _problem(
+                                clause,
+                                "",
+                                f"{clause.id} shows {url!r} {where}, an address on the company's own domain that is "
+                                "not the profile's company.website: use {{ company.website }} or a contact address",
+                            )
+                        )
+                for channel in sorted(declared):
+                    if channel == "website":
+                        missing = website is not None and website not in urls
+                    elif channel in emails_of:
+                        missing = emails_of[channel] not in emails
+                    else:
+                        continue
+                    if missing:
+                        out.append(
+                            _problem(
+                                clause,
+                                "channels",
+                                f"{clause.id} declares {_fmt(channel)} but does not show company.{channel} "
+                                f"{where} (remove it from channels, or name the address in the text)",
+                            )
+                        )
+    return out
+
+
+# -- lint -------------------------------------------------------------------------------
+
+
+def _team_matters(library: Library) -> bool:
+    """Whether the team size can change what these rules see.
+
+    True when a clause whose ``when`` tests ``team_size`` (or a clause that
+    requires one) is in the ToS or tips, declares channels, implements a
+    promise, carries a report/notify duty, or excludes another clause.
+    """
+    sized = {c.id for c in library.clauses.values() if "team_size" in _facts_in(c.meta["when"])}
+    sized |= {c.id for c in library.clauses.values() if sized & set(c.meta["requires"])}
+    return any(
+        c.doc != "sop"
+        or channels_of(c)
+        or c.meta["implements"]
+        or c.meta["excludes"]
+        or any(True for _ in _authority_obligations(c))
+        for c in (library.clauses[i] for i in sized)
+    )
+
+
+def lint_profiles(library: Library | None = None) -> list[tuple[str, Profile]]:
+    """Return the smallest profile for every service x jurisdiction (x team size, when it matters).
+
+    The profiles of ``coverage.pair_profile``; with a ``library`` whose team
+    size can change the result (see :func:`_team_matters`), or with no
+    library, one per team size.
+    """
+    from . import vocabulary as V
+    from .profile import validate_profile
+
+    sizes = list(V.TEAM_SIZES) if library is None or _team_matters(library) else [None]
+    out = []
+    for service in V.SERVICES:
+        for jurisdiction in V.JURISDICTIONS:
+            for size in sizes:
+                raw: dict[str, Any] = {
+                    "company": {"name": "Coverage Check", "contact": {"safety": "safety@coverage.example"}},
+                    "services": [service],
+                    "jurisdictions": [jurisdiction],
+                }
+                if size is not None:
+                    raw["team"] = {"size": size}
+                if service == "dating":
+                    raw["audience"] = {"minimum_age": 18}
+                label = f"{service} x {jurisdiction}" + (f" ({size} team)" if size else "")
+                out.append((label, validate_profile(raw, f"<{label}>")))
+    return out
+
+
+def library_problems(
+    library: Library,
+    templates: Templates,
+    samples: Iterable[Profile] = (),
+    *,
+    pair_rules: Collection[str] = ("authorities", "channels"),
+) -> list[Problem]:
+    """Run :func:`check` for every :func:`lint_profiles` profile and each sample; merge identical problems.
+
+    The pair profiles run ``pair_rules`` on the selection alone (rendering
+    every pair would dominate lint time); samples are assembled and run every
+    rule. A problem found for several profiles is reported once, naming up to
+    three of them.
+
+    Raises:
+        RenderError: when a sample's documents cannot be assembled.
+    """
+    from .assemble import assemble
+    from .selection import select
+
+    seen: dict[Problem, list[str]] = {}
+    for label, profile in lint_profiles(library):
+        for p in check(select(library, profile), {}, profile, rules=[r for r in RULES if r in pair_rules]):
+            seen.setdefault(p, []).append(label)
+    for profile in samples:
+        decisions = select(library, profile)
+        documents = {doc: assemble(doc, decisions, library, templates, profile) for doc in templates.skeletons}
+        for p in check(decisions, documents, profile):
+            seen.setdefault(p, []).append(profile.source)
+    out = []
+    for p, where in seen.items():
+        shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+        out.append(Problem(p.file, p.path, f"{p.message} [for {shown}]", p.line))
+    return sorted(out, key=_order)
+
+
+__all__ = [
+    "HANDLED",
+    "RULES",
+    "USER_FACING",
+    "channels_of",
+    "check",
+    "check_build",
+    "library_problems",
+    "lint_profiles",
+]
