@@ -20,6 +20,7 @@ from . import __version__
 from . import vocabulary as V
 from .assemble import assemble
 from .clauses import Library, load_library
+from .consistency import check_build
 from .errors import UsageError
 from .model import Document
 from .output import safe_name, write_files
@@ -30,6 +31,7 @@ from .skeletons import Templates, load_templates
 
 ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
+DEFAULT_FORMATS: tuple[str, ...] = V.DEFAULT_FORMATS
 
 
 @dataclass
@@ -56,15 +58,44 @@ def build(
     library: Library,
     templates: Templates,
     docs: Sequence[str] = ALL_DOCS,
-    formats: Sequence[str] = ALL_FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> Build:
-    """Select, assemble and render the documents for one profile (no I/O)."""
+    """Select, assemble and render the documents for one profile.
+
+    Besides ``{doc}.{fmt}`` for each document and format, the SOP gets
+    ``sop.json`` (its routing table, for moderation tools). The only I/O is
+    the PDF conversion, which runs LibreOffice once for all documents.
+
+    Raises:
+        PolicyGenError: a subclass for each kind of bad input;
+            ``pdf.ConverterError`` when PDF is asked for and LibreOffice fails.
+    """
+    from .routing import quick_reference, routing_json, routing_table
+
     decisions = select(library, profile)
-    documents = {doc: assemble(doc, decisions, library, templates, profile) for doc in docs}
+    generated = {}
+    table = None
+    if "sop" in docs:
+        table = routing_table(decisions, profile, library)
+        generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
+    documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
+    check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
     result = Build(profile, decisions, documents)
+    docx_for_pdf: dict[str, bytes] = {}
     for doc, document in documents.items():
         for fmt in formats:
-            result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
+            if fmt == "pdf":
+                docx = result.files.get(f"{doc}.docx") or renderer("docx")(document, templates)
+                docx_for_pdf[f"{doc}.docx"] = docx
+            else:
+                result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
+    if docx_for_pdf:
+        from .pdf import docx_to_pdf
+
+        result.files.update(docx_to_pdf(docx_for_pdf))
+    if table is not None:
+        result.files["sop.json"] = routing_json(table)
+    result.files = dict(sorted(result.files.items()))
     result.files["manifest.json"] = manifest(result, library)
     return result
 
@@ -133,7 +164,7 @@ def generate(
     out_dir: str | Path,
     *,
     docs: Sequence[str] = ALL_DOCS,
-    formats: Sequence[str] = ALL_FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     force: bool = False,
     library_dir: str | Path | None = None,
     templates_dir: str | Path | None = None,
@@ -161,6 +192,10 @@ def generate(
     _check_choices(formats, ALL_FORMATS, "format")
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
+    if "pdf" in formats:
+        from .pdf import require_soffice
+
+        require_soffice()  # fail before any work when LibreOffice is missing
     loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
     lock_out: dict[str, bytes] = {}
     if lock is not None and Path(lock).exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 
 from . import vocabulary as V
 from .clauses import Clause, Library
@@ -28,8 +29,24 @@ def render_markdown_blocks(source: str, context: dict, shown: str, first_line: i
         raise RenderError(f"Cannot render {shown}", [Problem(shown, "", str(exc), first_line)]) from None
 
 
-def assemble(doc: str, decisions: list[Decision], library: Library, templates: Templates, profile: Profile) -> Document:
+#: Builds a generated section's blocks, given the clause numbers of the document.
+Generator = Callable[[dict[str, str]], list[Block]]
+
+
+def assemble(
+    doc: str,
+    decisions: list[Decision],
+    library: Library,
+    templates: Templates,
+    profile: Profile,
+    generated: Mapping[str, Generator] | None = None,
+) -> Document:
     """Build one document (``tos``, ``sop`` or ``tips``) for a profile.
+
+    ``generated`` maps the name in a skeleton section's ``generated`` field
+    to a function that returns that section's tables; it is called once the
+    clause numbers are known, so the tables can point to clauses by number.
+    A generated section whose generator returns no blocks is left out.
 
     Raises:
         RenderError: when a clause or skeleton text fails to render, or a
@@ -54,10 +71,15 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
     if problems:
         raise RenderError("Clauses name sections that do not exist", problems)
 
+    generated = generated or {}
     sections: list[Section] = []
+    pending: list[tuple[Section, Generator]] = []
     for spec in skeleton.data["sections"]:
         clauses = sorted(by_section.get(spec["id"], []), key=Clause.sort_key)
-        if not clauses:
+        maker = generated.get(spec["generated"]) if spec["generated"] else None
+        if maker is not None and not maker({}):  # nothing to show, whatever the numbers
+            maker = None
+        if not clauses and maker is None:
             continue
         number = str(len(sections) + 1)
         intro = render_markdown_blocks(spec["intro"], context, f"{skeleton.file}#{spec['id']}") if spec["intro"] else []
@@ -72,7 +94,14 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
             )
             for i, c in enumerate(clauses, 1)
         ]
-        sections.append(Section(number, spec["id"], spec["title"], intro, blocks))
+        section = Section(number, spec["id"], spec["title"], intro, blocks)
+        sections.append(section)
+        if maker is not None:
+            pending.append((section, maker))
+    if pending:
+        numbers = {c.id: c.number for s in sections for c in s.clauses}
+        for section, maker in pending:
+            section.intro.extend(maker(numbers))
 
     appendices = []
     if skeleton.data["counsel_appendix"]:
@@ -101,6 +130,7 @@ def assemble(doc: str, decisions: list[Decision], library: Library, templates: T
         meta={
             "document": V.DOC_KINDS[doc].label,
             "footer": common["footer"],
+            "draft": common["draft_notice"],
             "library-version": library.version,
             "profile-digest": profile.digest,
             "build-digest": f"sha256:{digest}",

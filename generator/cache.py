@@ -1,7 +1,7 @@
 """A small on-disk cache for work that depends only on file contents.
 
 Entries are keyed by a SHA-256 over everything that determines them
-(policygen, Jinja and Python versions, and the input: text for compiled
+(policygen's version and source code, Jinja and Python versions, and the input: text for compiled
 templates, parsed Markdown and lint results; path, size and modification time
 in nanoseconds of every clause file for the parsed library, as Python's
 ``__pycache__`` does), so a hit is identical to recomputing and an edited
@@ -14,6 +14,7 @@ Location: ``$POLICYGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/policygen``, else
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -23,7 +24,17 @@ from pathlib import Path
 
 from . import __version__
 
-SALT = f"policygen {__version__}; python {sys.version_info[:3]}"
+
+def _code_fingerprint() -> str:
+    """Hash policygen's own source, so a cache written by other code (a schema change) never hits."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+SALT = f"policygen {__version__}; python {sys.version_info[:3]}; code {_code_fingerprint()}"
 
 
 def cache_dir() -> Path | None:

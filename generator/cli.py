@@ -105,7 +105,8 @@ def cli() -> None:
     "formats",
     multiple=True,
     metavar="FMT",
-    help="Only these formats: md, html, docx (repeat or comma-separate). Default: all.",
+    help="Formats: md, html, docx, pdf (repeat or comma-separate). Default: md, html, docx. "
+    "pdf converts the Word document with LibreOffice, which must be installed.",
 )
 @click.option("--force", is_flag=True, help="Replace files that already exist in the output folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -143,7 +144,9 @@ def generate(
     from . import api
 
     doc_list = _split(docs) or list(api.ALL_DOCS)
-    fmt_list = _split(formats) or list(api.ALL_FORMATS)
+    fmt_list = _split(formats) or list(api.DEFAULT_FORMATS)
+    if "pdf" in fmt_list and not quiet:
+        click.echo("Converting to PDF with LibreOffice: a few seconds per profile.", err=True)
     bar = None
     if len(profiles) > 1 and not quiet:
         bar = click.progressbar(length=len(profiles), label="Generating", file=sys.stderr)

@@ -10,6 +10,8 @@ Exit codes:
 * ``2`` -- bad input: a profile, a clause file, a template, an option, or an
   output folder that would be overwritten.
 * ``1`` -- the command ran and found problems (``lint`` findings).
+* ``3`` -- an external program the command needs (LibreOffice, for PDF) is
+  missing or failed.
 """
 
 from __future__ import annotations
@@ -78,6 +80,12 @@ class OutputError(PolicyGenError):
 
 class UsageError(PolicyGenError):
     """The command was called with options that do not fit together."""
+
+
+class ConverterError(PolicyGenError):
+    """LibreOffice is missing or failed to convert a document."""
+
+    exit_code = 3
 
 
 class LintFailed(PolicyGenError):

@@ -56,7 +56,7 @@ def parse_markdown(text: str) -> list[Block]:
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str) -> tuple[Block, ...]:
     """Parse once per distinct text, in memory (batches) and on disk (repeat runs)."""
-    digest = cache.key("markdown", text)
+    digest = cache.key("markdown-2", text)  # -2: lists carry the checklist flag
     data = cache.load("markdown", digest)
     if data is not None:
         try:
@@ -73,6 +73,7 @@ def _encode(block: Block) -> Any:
         return {"p": [_span_out(s) for s in block.spans]}
     return {
         "l": block.ordered,
+        "c": block.checklist,
         "i": [[[_span_out(s) for s in it.spans], [_encode(c) for c in it.children]] for it in block.items],
     }
 
@@ -83,6 +84,7 @@ def _decode(data: Any) -> Block:
     return ListBlock(
         bool(data["l"]),
         tuple(ListItem(tuple(Span(*s) for s in spans), tuple(_decode(c) for c in kids)) for spans, kids in data["i"]),
+        bool(data.get("c")),
     )
 
 
@@ -114,12 +116,28 @@ _UNSUPPORTED = {
 }
 
 
+_BOX = "[ ] "
+
+
 def _block(el: ET.Element) -> Block:
     if el.tag == "p":
         return Paragraph(_spans(el))
     if el.tag in ("ul", "ol"):
-        return ListBlock(el.tag == "ol", tuple(_item(li) for li in el if li.tag == "li"))
+        items = tuple(_item(li) for li in el if li.tag == "li")
+        if el.tag == "ul" and items and all(it.spans and it.spans[0].text.startswith(_BOX) for it in items):
+            # "- [ ] step": a checklist. Every item must have a box, so a
+            # list that merely starts with "[ ]" text stays a list.
+            items = tuple(ListItem(_unbox(it.spans), it.children) for it in items)
+            return ListBlock(False, items, checklist=True)
+        return ListBlock(el.tag == "ol", items)
     raise MarkdownProblem(f"clause bodies cannot contain {_UNSUPPORTED.get(el.tag, el.tag)}")
+
+
+def _unbox(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+    first = spans[0]
+    rest = first.text[len(_BOX) :]
+    head = (Span(rest, first.bold, first.italic, first.code, first.href),) if rest else ()
+    return head + spans[1:]
 
 
 def _item(li: ET.Element) -> ListItem:

@@ -38,13 +38,23 @@ class ListItem:
 
 @dataclass(frozen=True)
 class ListBlock:
-    """A bulleted or numbered list."""
+    """A bulleted or numbered list; a checklist is a bulleted list of boxes to tick."""
 
     ordered: bool
     items: tuple[ListItem, ...]
+    checklist: bool = False
 
 
-Block = Paragraph | ListBlock
+@dataclass(frozen=True)
+class Table:
+    """A table with a caption and a header row; each cell is a run of spans."""
+
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[tuple[Span, ...], ...], ...]
+
+
+Block = Paragraph | ListBlock | Table
 
 
 @dataclass
@@ -101,6 +111,8 @@ def block_text(block: Block) -> str:
     """Return the plain text of a block (lists: one item per line)."""
     if isinstance(block, Paragraph):
         return plain_text(block.spans)
+    if isinstance(block, Table):
+        return "\n".join(" | ".join(plain_text(cell) for cell in row) for row in block.rows)
     lines = []
     for item in block.items:
         lines.append(plain_text(item.spans))

@@ -14,14 +14,23 @@ from typing import Any
 from . import vocabulary as V
 from .clauses import builtin_root
 from .errors import LibraryError
-from .schema import Bool, Checker, ListOf, Mapping, Str
+from .schema import Bool, Checker, Enum, ListOf, Mapping, Str
 from .yamlio import YamlProblem, parse_yaml, read_text
+
+#: Generated content a skeleton section can hold, built from clause metadata
+#: rather than clause text (see generator/routing.py).
+GENERATED = ("quick-reference",)
 
 SECTION = Mapping(
     {
         "id": Str("Section id that clauses name in their 'section' field."),
         "title": Str("Section heading."),
         "intro": Str("Markdown shown under the heading.", default=None, max_len=5000, multiline=True),
+        "generated": Enum(
+            "Tables built from clause metadata, shown after the intro (SOP: quick-reference).",
+            choices=GENERATED,
+            default=None,
+        ),
     }
 )
 
@@ -38,6 +47,11 @@ COMMON_SCHEMA = Mapping(
     {
         "disclaimer": Str("Draft notice shown at the top of every document.", max_len=2000, multiline=True),
         "footer": Str("Short draft marking for page footers.", max_len=200),
+        "draft_notice": Str(
+            "The draft notice on the cover of every document.",
+            default="Draft — not legal advice, to be reviewed by counsel",
+            max_len=300,
+        ),
         "counsel_title": Str("Heading of the questions-for-counsel appendix."),
         "counsel_intro": Str("Text under that heading.", max_len=2000, multiline=True),
         "effective_date_missing": Str("Shown when the profile sets no effective date."),

@@ -46,4 +46,4 @@ def test_every_error_class_has_an_exit_code() -> None:
 
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.PolicyGenError)]
     assert len(classes) >= 6
-    assert {c.exit_code for c in classes} == {1, 2}
+    assert {c.exit_code for c in classes} == {1, 2, 3}

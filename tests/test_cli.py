@@ -11,7 +11,7 @@ from conftest import MINIMAL, SAMPLES, clause, make_library
 
 from generator.cli import cli
 
-ALL_FILES = {f"{d}.{f}" for d in ("tos", "sop", "tips") for f in ("md", "html", "docx")} | {"manifest.json"}
+ALL_FILES = {f"{d}.{f}" for d in ("tos", "sop", "tips") for f in ("md", "html", "docx")} | {"manifest.json", "sop.json"}
 
 
 def run(runner: CliRunner, *args: str, input: str | None = None):
@@ -33,7 +33,7 @@ def test_generate_writes_nine_documents_and_manifest(runner, library, profile, t
     result = run(runner, "generate", profile, "-o", out, "--library", library)
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == ALL_FILES
-    assert "Wrote 10 files" in result.output and "lawyer" in result.output
+    assert "Wrote 11 files" in result.output and "lawyer" in result.output
 
 
 def test_generate_narrows_docs_and_formats(runner, library, profile, tmp_path) -> None:

@@ -77,9 +77,16 @@ def test_markdown_output_reparses_to_the_same_text(tmp_path: Path) -> None:
     assert "".join(s.text for s in para.spans) == f"Do not share CSAM on {HOSTILE}."
 
 
+def _after_front_matter(md: str) -> list[str]:
+    """The non-empty lines after the YAML front matter."""
+    assert md.startswith("---\n")
+    end = md.index("\n---\n", 4)
+    return [line for line in md[end + 5 :].splitlines() if line]
+
+
 def test_markdown_has_header_numbering_and_disclaimer(tmp_path: Path) -> None:
     md = build_for(tmp_path, MINIMAL).files["sop.md"].decode()
-    assert md.splitlines()[2] == "# Child Safety Escalation Procedure"
+    assert _after_front_matter(md)[0] == "# Child Safety Escalation Procedure"
     assert "- **Company:** PixelPals" in md
     assert "- **Clause library:** test library 1.2.3" in md
     assert "- **Effective date:** to be set before publication" in md
@@ -109,10 +116,23 @@ def test_docx_uses_real_styles_and_draft_marking(tmp_path: Path) -> None:
     d = docx.Document(io.BytesIO(build_for(tmp_path, MINIMAL, clauses).files["tos.docx"]))
     styles = [(p.style.name, p.text) for p in d.paragraphs]
     assert ("Title", "Child Safety Terms") in styles
-    assert ("Heading 1", "1. What is prohibited") in styles
-    assert ("Heading 2", "1.1 Title of tos.prohibited.one") in styles
+    # Heading numbers (1, 1.1) come from the reference document's multilevel list, not the text
+    assert ("Heading 1", "What is prohibited") in styles
+    assert ("Heading 2", "Title of tos.prohibited.one") in styles
+    heading_num = {p.style.name: p.style.element.pPr.numPr for p in d.paragraphs if p.style.name.startswith("Heading")}
+    assert heading_num["Heading 1"].ilvl.val == 0 and heading_num["Heading 2"].ilvl.val == 1
+    assert heading_num["Heading 1"].numId.val == heading_num["Heading 2"].numId.val
+    # cover block with the draft notice, then a TOC field whose entries link to the headings
+    assert ("Draft Notice", "Draft — not legal advice, to be reviewed by counsel") in styles
+    body_xml = d.element.body.xml
+    assert 'TOC \\o "1-2" \\h \\z \\u' in body_xml
+    assert ("toc 2", "1.1 Title of tos.prohibited.one") in styles
+    assert 'w:anchor="_Toc_c1_1"' in body_xml and 'w:name="_Toc_c1_1"' in body_xml
+    assert "updateFields" in d.settings.element.xml
     assert ("List Number", "a") in styles and ("List Bullet", "x") in styles and ("List Bullet 2", "y") in styles
-    assert d.sections[0].footer.paragraphs[0].text.startswith("Draft — not legal advice")
+    footer = d.sections[0].footer.paragraphs[0]
+    assert footer.text.startswith("Draft — not legal advice") and "Page 1 of 1" in footer.text
+    assert "PAGE" in footer._p.xml and "NUMPAGES" in footer._p.xml
     assert d.core_properties.title == "Child Safety Terms — PixelPals"
     assert d.core_properties.author == "policygen"
     # each numbered list restarts: the two lists use different numbering instances
@@ -176,7 +196,7 @@ def test_templates_folder_overrides_builtin(tmp_path: Path) -> None:
     p.write_text(MINIMAL)
     b = api.build(load_profile(p), lib, lt(custom), docs=("tips",), formats=("md", "html"))
     assert "rebeccapurple" in b.files["tips.html"].decode()
-    assert b.files["tips.md"].decode().splitlines()[2] == "# Our Safety Page"
+    assert _after_front_matter(b.files["tips.md"].decode())[0] == "# Our Safety Page"
     assert "## 1. For all" in b.files["tips.md"].decode()
 
 
@@ -211,7 +231,9 @@ def test_documents_record_library_version_and_clause_hashes(tmp_path: Path) -> N
     c = lib.clauses["tos.prohibited.sharing"]
     pin = f"tos.prohibited.sharing@1.0.0#{c.content_hash.removeprefix('sha256:')[:12]}"
     md = b.files["tos.md"].decode()
-    assert md.startswith("<!-- policygen build sha256:") and pin in md.splitlines()[0]
+    front = md[: md.index("\n---\n", 4)]
+    assert front.startswith("---\ntitle: ") and '  build_digest: "sha256:' in front
+    assert f'    - "{pin}"' in front and '  library_version: "1.2.3"' in front
     html = b.files["tos.html"].decode()
     assert f'<meta name="policygen:clauses" content="{pin}">' in html
     assert '<meta name="policygen:library-version" content="1.2.3">' in html
@@ -232,4 +254,6 @@ def test_documents_record_library_version_and_clause_hashes(tmp_path: Path) -> N
             "tips/a.md": clause("tips.everyone.report"),
         },
     )
-    assert other.files["tos.md"].decode().splitlines()[0] != md.splitlines()[0]
+    assert "build_digest" in front
+    other_front = other.files["tos.md"].decode().split("\n---\n", 1)[0]
+    assert other_front != front

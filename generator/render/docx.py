@@ -1,40 +1,95 @@
 """Render a document model as a Word document with python-docx.
 
-Word styles carry the structure (Title, Heading 1 and 2, List Bullet and List
-Number), numbered lists restart at 1, the header and footer carry the draft
-marking, and the file is byte-for-byte deterministic: fixed document dates and
-fixed zip entry times.
+Every style comes from a reference document, ``templates/docx/reference.docx``
+(rebuilt by ``tools/build_reference_docx.py``; a ``--templates`` folder may
+hold its own copy): headings numbered 1 / 1.1 / 1.1.1 by a multilevel list,
+lists, checklists with boxes, tables, the table of contents. The renderer
+writes a cover block with the draft notice, a real TOC field (pre-filled, and
+marked for Word to refresh on opening), the body, and a footer with the draft
+marking and "Page N of M". The file is byte-for-byte deterministic: fixed
+document dates and fixed zip entry times.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
 from html import escape as _html_escape
+from pathlib import Path
 from typing import Any
 
-from docx import Document as new_docx
+from docx import Document as open_docx
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.shared import Pt
 
-from ..model import Block, Document, ListBlock, Paragraph, Span
+from ..model import Block, Document, ListBlock, Paragraph, Span, Table, plain_text
 from ..skeletons import Templates
 
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+REFERENCE = "docx/reference.docx"
+#: Styles the reference document must define (checked when it is loaded).
+REQUIRED_STYLES = (
+    "Title",
+    "Subtitle",
+    "Cover Meta",
+    "Draft Notice",
+    "TOC Heading",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "Appendix Heading",
+    "List Bullet",
+    "List Number",
+    "List Continue",
+    "Checklist",
+    "Table Grid",
+    "Table Text",
+    "Caption",
+)
 
 
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PAGE_BREAK = '<w:r><w:br w:type="page"/></w:r>'
 
 
 def _t(text: str) -> str:
     """Escape text for XML element content (html.escape imports far less than xml.sax)."""
     return _html_escape(_XML_BAD.sub("", text), quote=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_bytes(path: Path, mtime_ns: int) -> bytes:
+    return path.read_bytes()
+
+
+def _open_reference(templates: Templates) -> DocxDocument:
+    """Open the reference document with an empty body (its section settings kept)."""
+    from ..errors import LibraryError, Problem
+
+    path = templates.find(REFERENCE)
+    try:
+        document = open_docx(io.BytesIO(_reference_bytes(path, path.stat().st_mtime_ns)))
+    except Exception as exc:  # python-docx raises several kinds for a damaged package
+        raise LibraryError(
+            "Cannot use the DOCX reference document", [Problem(str(path), "", f"not a Word document: {exc}")]
+        ) from None
+    names = {s.name for s in document.styles}
+    missing = [name for name in REQUIRED_STYLES if name not in names]
+    if missing:
+        raise LibraryError(
+            "The DOCX reference document lacks styles policygen uses",
+            [Problem(str(path), "", f"missing style {name!r}") for name in missing],
+        )
+    body = document.element.body
+    for child in list(body):
+        if child is not body.sectPr:
+            body.remove(child)
+    return document
 
 
 class _Body:
@@ -46,31 +101,30 @@ class _Body:
     properties, header and footer still go through python-docx.
     """
 
-    # Style ids and list numbering of python-docx's default template never
-    # change, so they are looked up once per process, not per document.
-    _STYLE_IDS: dict[str, str] = {}
-    _ABSTRACT_NUM: dict[str, int | None] = {}
-
     def __init__(self, document: DocxDocument) -> None:
         self.document = document
         self.numbering = document.part.numbering_part.element
         self.next_num_id = 1 + max((n.numId for n in self.numbering.num_lst), default=0)
         self.parts: list[str] = []
+        self.style_ids: dict[str, str] = {}
+        self.abstract_num: dict[str, int | None] = {}
+        self.bookmarks = 0
 
     def style(self, name: str) -> str:
-        if name not in self._STYLE_IDS:
-            self._STYLE_IDS[name] = self.document.styles[name].style_id
-        return self._STYLE_IDS[name]
+        if name not in self.style_ids:
+            self.style_ids[name] = self.document.styles[name].style_id
+        return self.style_ids[name]
 
     def restart_numbering(self, style_name: str) -> int | None:
         """Create a numbering instance for one ordered list, so it starts at 1."""
-        if style_name not in self._ABSTRACT_NUM:
+        if style_name not in self.abstract_num:
             ppr = self.document.styles[style_name].element.pPr
             abstract = None
             if ppr is not None and ppr.numPr is not None and ppr.numPr.numId is not None:
-                abstract = self.numbering.num_having_numId(ppr.numPr.numId.val).abstractNumId.val
-            self._ABSTRACT_NUM[style_name] = abstract
-        abstract = self._ABSTRACT_NUM[style_name]
+                num = self.numbering.num_having_numId(ppr.numPr.numId.val)
+                abstract = num.abstractNumId.val
+            self.abstract_num[style_name] = abstract
+        abstract = self.abstract_num[style_name]
         if abstract is None:
             return None
         num_id = self.next_num_id
@@ -83,14 +137,18 @@ class _Body:
         )
         return num_id
 
-    def paragraph(self, style: str | None, runs: str, num_id: int | None = None) -> None:
-        ppr = ""
-        if style is not None or num_id is not None:
-            inner = f'<w:pStyle w:val="{self.style(style)}"/>' if style else ""
-            if num_id is not None:
-                inner += f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
-            ppr = f"<w:pPr>{inner}</w:pPr>"
-        self.parts.append(f"<w:p>{ppr}{runs}</w:p>")
+    def paragraph(self, style: str | None, runs: str, num_id: int | None = None, extra_ppr: str = "") -> None:
+        self.parts.append(paragraph_xml(self.style(style) if style else None, runs, num_id, extra_ppr))
+
+    def heading(self, style: str, text: str, bookmark: str) -> None:
+        """Write a heading wrapped in a bookmark, the target of its table-of-contents entry."""
+        self.bookmarks += 1
+        n = self.bookmarks
+        runs = f'<w:bookmarkStart w:id="{n}" w:name="{bookmark}"/>{_run(text)}<w:bookmarkEnd w:id="{n}"/>'
+        self.paragraph(style, runs)
+
+    def raw(self, xml: str) -> None:
+        self.parts.append(xml)
 
     def commit(self) -> None:
         xml = f'<w:body xmlns:w="{_W_NS}">' + "".join(self.parts) + "</w:body>"
@@ -101,6 +159,16 @@ class _Body:
                 anchor.addprevious(child)
             else:
                 body.append(child)
+
+
+def paragraph_xml(style_id: str | None, runs: str, num_id: int | None = None, extra_ppr: str = "") -> str:
+    """One ``w:p`` element as XML text."""
+    inner = f'<w:pStyle w:val="{style_id}"/>' if style_id else ""
+    if num_id is not None:
+        inner += f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+    inner += extra_ppr
+    ppr = f"<w:pPr>{inner}</w:pPr>" if inner else ""
+    return f"<w:p>{ppr}{runs}</w:p>"
 
 
 def _run(text: str, *, bold: bool = False, italic: bool = False, code: bool = False, link: bool = False) -> str:
@@ -117,6 +185,15 @@ def _run(text: str, *, bold: bool = False, italic: bool = False, code: bool = Fa
     return f'<w:r>{rpr}<w:t xml:space="preserve">{_t(text)}</w:t></w:r>'
 
 
+def _field(instr: str, shown: str) -> str:
+    """Return a complex field (PAGE, NUMPAGES, ...) with its cached result."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> {instr} </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{_run(shown)}<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
 def _spans(spans: tuple[Span, ...]) -> str:
     out = []
     for s in spans:
@@ -126,37 +203,155 @@ def _spans(spans: tuple[Span, ...]) -> str:
     return "".join(out)
 
 
+def _table(body: _Body, table: Table) -> None:
+    """Write a captioned table; the header row repeats on every page and rows do not split."""
+    body.paragraph("Caption", _run(table.caption))
+    cell_style = body.style("Table Text")
+    widths = _column_widths(table)
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+
+    def cell(runs: str, width: int, header: bool = False) -> str:
+        shade = '<w:shd w:val="clear" w:color="auto" w:fill="DCE6F2"/>' if header else ""
+        return (
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{paragraph_xml(cell_style, runs)}</w:tc>'
+        )
+
+    head = "".join(cell(_run(h, bold=True), w, header=True) for h, w in zip(table.header, widths, strict=True))
+    rows = [f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr>"]
+    for row in table.rows:
+        cells = "".join(cell(_spans(c), w) for c, w in zip(row, widths, strict=True))
+        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
+    body.raw(
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="{body.style("Table Grid")}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+        '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+    )
+    body.paragraph(None, "")
+
+
+def _column_widths(table: Table, total: int = 9350) -> list[int]:
+    """Share the text width by the text in each column, in twentieths of a point.
+
+    A column gets a share by its longest text (capped, so one long cell does
+    not starve the others), and never less than its longest word needs.
+    """
+    cap, per_char = 60, 110  # characters; twips per character at the table's 9.5 pt
+    weights = []
+    for i, head in enumerate(table.header):
+        texts = [head, *(plain_text(row[i]) for row in table.rows)]
+        longest = max(min(len(t), cap) for t in texts)
+        word = max((len(w) for t in texts for w in t.split() if not w.startswith("http")), default=4)
+        weights.append((max(longest, 8), word))
+    widths = [total * w // sum(w for w, _ in weights) for w, _ in weights]
+    for i, (_, word) in enumerate(weights):  # widen columns whose longest word would break
+        need = min((word + 2) * per_char, total // 3)
+        if widths[i] < need:
+            widest = max(range(len(widths)), key=widths.__getitem__)
+            widths[widest] -= need - widths[i]
+            widths[i] = need
+    widths[-1] += total - sum(widths)
+    return widths
+
+
 def _blocks(body: _Body, blocks: list[Block] | tuple[Block, ...], level: int = 0) -> None:
     for block in blocks:
         if isinstance(block, Paragraph):
             body.paragraph(None, _spans(block.spans))
+        elif isinstance(block, Table):
+            _table(body, block)
         elif isinstance(block, ListBlock):
             suffix = "" if level == 0 else f" {min(level + 1, 3)}"
-            style = ("List Number" if block.ordered else "List Bullet") + suffix
+            kind = "List Number" if block.ordered else "List Bullet"
+            style = "Checklist" if block.checklist else kind + suffix
             num_id = body.restart_numbering(style) if block.ordered else None
             for item in block.items:
                 body.paragraph(style, _spans(item.spans), num_id)
                 for child in item.children:
                     if isinstance(child, Paragraph):
                         body.paragraph("List Continue" + suffix, _spans(child.spans))
-                _blocks(body, [c for c in item.children if isinstance(c, ListBlock)], level + 1)
+                _blocks(body, [c for c in item.children if isinstance(c, (ListBlock, Table))], level + 1)
 
 
-def render_docx(doc: Document, templates: Templates) -> bytes:
-    """Render the document as DOCX bytes."""
-    document = new_docx()
-    styles = document.styles
-    styles["Normal"].font.name = "Calibri"
-    styles["Normal"].font.size = Pt(11)
+def _toc(body: _Body, entries: list[tuple[int, str, str]], title: str) -> None:
+    """Write a TOC field over heading levels 1-2, pre-filled with linked entries.
 
+    Word refreshes it (page numbers included) when the document opens, as
+    ``updateFields`` is set; LibreOffice rebuilds it in ``pdf.py``. Until then
+    the entries are links without page numbers.
+    """
+    body.paragraph("TOC Heading", _run(title))
+    last = len(entries) - 1
+    for i, (level, text, bookmark) in enumerate(entries):
+        begin = ""
+        if i == 0:
+            begin = (
+                '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            )
+        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>' if i == last else ""
+        link = f'<w:hyperlink w:anchor="{bookmark}" w:history="1">{_run(text)}</w:hyperlink>'
+        body.paragraph(f"toc {level}", begin + link + end)
+    body.paragraph(None, _PAGE_BREAK)
+
+
+def _cover(body: _Body, doc: Document) -> None:
+    body.paragraph("Subtitle", _run(doc.company))
+    body.paragraph("Title", _run(doc.title))
+    for label, value in (
+        ("Document", doc.meta["document"]),
+        ("Version", f"{doc.library_name} {doc.library_version}"),
+        ("Effective date", doc.effective_date),
+        ("Build", doc.meta["build-digest"].removeprefix("sha256:")[:16]),
+    ):
+        body.paragraph("Cover Meta", _run(f"{label}: ", bold=True) + _run(value))
+    body.paragraph("Draft Notice", _run(doc.meta["draft"], bold=True))
+    for block in doc.disclaimer:
+        if isinstance(block, Paragraph):
+            body.paragraph("Draft Notice", _spans(block.spans))
+    body.paragraph(None, _PAGE_BREAK)
+
+
+def _footer(document: DocxDocument, doc: Document) -> None:
+    section = document.sections[0]
+    header = section.header.paragraphs[0]
+    header.text = f"{doc.company} — {doc.title}"
+    header.alignment = 2  # right
+    footer = section.footer
+    p = footer.paragraphs[0]._p
+    p.getparent().replace(
+        p,
+        parse_xml(
+            f'<w:p xmlns:w="{_W_NS}"><w:pPr><w:pStyle w:val="{document.styles["Footer"].style_id}"/>'
+            '<w:tabs><w:tab w:val="clear" w:pos="4680"/><w:tab w:val="clear" w:pos="9360"/>'
+            '<w:tab w:val="right" w:pos="9350"/></w:tabs></w:pPr>'
+            + _run(f"{doc.meta['footer']} · {doc.library_name} {doc.library_version}", bold=True)
+            + "<w:r><w:tab/></w:r>"
+            + _run("Page ")
+            + _field("PAGE", "1")
+            + _run(" of ")
+            + _field("NUMPAGES", "1")
+            + "</w:p>"
+        ),
+    )
+
+
+def _properties(document: DocxDocument, doc: Document) -> None:
     props = document.core_properties
     props.title = f"{doc.title} — {doc.company}"
     props.subject = doc.meta["document"]
     props.author = "policygen"
     props.last_modified_by = "policygen"
-    props.comments = f"{doc.meta['footer']}. Clause library {doc.library_name} {doc.library_version}."[:255]
+    props.comments = f"{doc.meta['draft']}. Clause library {doc.library_name} {doc.library_version}."[:255]
     props.identifier = doc.meta["build-digest"]
     props.version = doc.library_version[:255]
+    props.keywords = "child safety; draft"
+    props.category = "Draft — not legal advice"
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    props.last_printed = FIXED_TIME
+    props.revision = 1
     _custom_properties(
         document,
         {
@@ -167,51 +362,55 @@ def render_docx(doc: Document, templates: Templates) -> bytes:
             "policygen.clauses": doc.meta["clauses"],
         },
     )
-    props.keywords = "child safety; draft"
-    props.category = "Draft — not legal advice"
-    props.created = FIXED_TIME
-    props.modified = FIXED_TIME
-    props.last_printed = FIXED_TIME
-    props.revision = 1
+    _app_properties(document, doc.company)
+    settings = document.settings.element
+    settings.append(parse_xml(f'<w:updateFields xmlns:w="{_W_NS}" w:val="true"/>'))
 
-    section = document.sections[0]
-    header = section.header.paragraphs[0]
-    header.text = f"{doc.company} — {doc.title}"
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    footer = section.footer.paragraphs[0]
-    footer.text = f"{doc.meta['footer']} · {doc.library_name} {doc.library_version}"
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+def render_docx(doc: Document, templates: Templates) -> bytes:
+    """Render the document as DOCX bytes, styled by the reference document."""
+    document = _open_reference(templates)
+    _properties(document, doc)
+    _footer(document, doc)
 
     body = _Body(document)
-    body.paragraph("Subtitle", _run(doc.company))
-    body.paragraph("Title", _run(doc.title))
-    body.paragraph(
-        None,
-        _run("Document: ", bold=True)
-        + _run(doc.meta["document"])
-        + "<w:r><w:br/></w:r>"
-        + _run("Clause library: ", bold=True)
-        + _run(f"{doc.library_name} {doc.library_version}")
-        + "<w:r><w:br/></w:r>"
-        + _run("Effective date: ", bold=True)
-        + _run(doc.effective_date),
-    )
-    for block in doc.disclaimer:
-        if isinstance(block, Paragraph):
-            body.paragraph("Intense Quote", _spans(block.spans))
+    _cover(body, doc)
+    entries: list[tuple[int, str, str]] = []
+    for sec in doc.sections:
+        entries.append((1, f"{sec.number}. {sec.title}", f"_Toc_s{sec.number}"))
+        entries.extend((2, f"{c.number} {c.title}", "_Toc_c" + c.number.replace(".", "_")) for c in sec.clauses)
+    entries.extend((1, f"Appendix {a.number}. {a.title}", f"_Toc_a{a.number}") for a in doc.appendices)
+    _toc(body, entries, "Contents")
+
     _blocks(body, doc.intro)
     for sec in doc.sections:
-        body.paragraph("Heading 1", _run(f"{sec.number}. {sec.title}"))
+        body.heading("Heading 1", sec.title, f"_Toc_s{sec.number}")
         _blocks(body, sec.intro)
         for clause in sec.clauses:
-            body.paragraph("Heading 2", _run(f"{clause.number} {clause.title}"))
+            body.heading("Heading 2", clause.title, "_Toc_c" + clause.number.replace(".", "_"))
             _blocks(body, clause.blocks)
     for appendix in doc.appendices:
-        body.paragraph("Heading 1", _run(f"Appendix {appendix.number}. {appendix.title}"))
+        body.heading("Appendix Heading", f"Appendix {appendix.number}. {appendix.title}", f"_Toc_a{appendix.number}")
         _blocks(body, appendix.intro)
     body.commit()
-
     return save_deterministic(document)
+
+
+_APP_CT = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+
+
+def _app_properties(document: DocxDocument, company: str) -> None:
+    """Replace docProps/app.xml: the company, and policygen as the application."""
+    blob = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        f"<Template>Normal.dotm</Template><Application>policygen</Application><Company>{_t(company)}</Company>"
+        "<DocSecurity>0</DocSecurity><LinksUpToDate>false</LinksUpToDate></Properties>"
+    ).encode()
+    for part in document.part.package.iter_parts():
+        if part.partname == "/docProps/app.xml":
+            part._blob = blob
+            return
 
 
 class _FixedTimeZip:

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..model import Block, Document, ListBlock, Paragraph, Span
+from ..model import Block, Document, ListBlock, Paragraph, Span, Table
 from ..skeletons import Templates
 from ..templating import make_env
 
@@ -42,6 +42,8 @@ def blocks_html(blocks: list[Block] | tuple[Block, ...]) -> str:
     for block in blocks:
         if isinstance(block, Paragraph):
             out.append(f"<p>{spans_html(block.spans)}</p>")
+        elif isinstance(block, Table):
+            out.append(table_html(block))
         elif isinstance(block, ListBlock):
             tag = "ol" if block.ordered else "ul"
             items = []
@@ -50,15 +52,33 @@ def blocks_html(blocks: list[Block] | tuple[Block, ...]) -> str:
                 if item.children:
                     inner += "\n" + blocks_html(item.children)
                 items.append(f"<li>{inner}</li>")
-            out.append(f"<{tag}>\n" + "\n".join(items) + f"\n</{tag}>")
+            attrs = ' class="checklist"' if block.checklist else ""
+            out.append(f"<{tag}{attrs}>\n" + "\n".join(items) + f"\n</{tag}>")
     return "\n".join(out)
+
+
+def table_html(table: Table) -> str:
+    """Render a table; the wrapper scrolls sideways on a phone and can take focus for keyboard users."""
+    caption = escape(table.caption)
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.header)
+    rows = []
+    for row in table.rows:
+        first, *rest = row
+        cells = f'<th scope="row">{spans_html(first)}</th>' + "".join(f"<td>{spans_html(c)}</td>" for c in rest)
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{caption}">\n'
+        f"<table>\n<caption>{caption}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n</div>"
+    )
 
 
 def _body(doc: Document) -> str:
     parts = []
     for section in doc.sections:
         sid = f"s{section.number}"
-        parts.append(f'<section aria-labelledby="{sid}">')
+        parts.append(f'<section data-section="{escape(section.id)}" aria-labelledby="{sid}">')
         parts.append(f'<h2 id="{sid}"><span class="num">{section.number}.</span> {escape(section.title)}</h2>')
         if section.intro:
             parts.append(blocks_html(section.intro))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from ..model import Block, Document, ListBlock, Paragraph, Span
+from ..model import Block, Document, ListBlock, Paragraph, Span, Table
 from ..skeletons import Templates
 
 _INLINE = re.compile(r"([\\`*_\[\]<>])")
@@ -45,10 +46,12 @@ def blocks_md(blocks: list[Block] | tuple[Block, ...], indent: str = "") -> list
     for block in blocks:
         if isinstance(block, Paragraph):
             chunks.append(indent + spans_md(block.spans))
+        elif isinstance(block, Table):
+            chunks.append(table_md(block))
         elif isinstance(block, ListBlock):
             lines = []
             for i, item in enumerate(block.items, 1):
-                marker = f"{i}. " if block.ordered else "- "
+                marker = f"{i}. " if block.ordered else "- [ ] " if block.checklist else "- "
                 lines.append(f"{indent}{marker}{spans_md(item.spans)}")
                 for child in blocks_md(list(item.children), indent + "    "):
                     lines.append(child)
@@ -56,13 +59,48 @@ def blocks_md(blocks: list[Block] | tuple[Block, ...], indent: str = "") -> list
     return chunks
 
 
-def render_markdown(doc: Document, templates: Templates) -> bytes:
-    """Render the document as UTF-8 Markdown."""
-    parts = [
-        f"<!-- policygen build {doc.meta['build-digest']}; library {doc.library_name} {doc.library_version}; "
-        f"clauses: {doc.meta['clauses']} -->",
-        f"# {escape(doc.title)}",
+def table_md(table: Table) -> str:
+    """Render a table as a captioned pipe table (GitHub Flavored Markdown)."""
+
+    def cell(spans: tuple[Span, ...]) -> str:
+        return spans_md(spans).replace("|", "\\|") or " "
+
+    lines = [f"**{escape(table.caption)}**", ""]
+    lines.append("| " + " | ".join(escape(h).replace("|", "\\|") for h in table.header) + " |")
+    lines.append("|" + "|".join("---" for _ in table.header) + "|")
+    lines.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in table.rows)
+    return "\n".join(lines)
+
+
+def front_matter(doc: Document) -> str:
+    """YAML front matter with the document's provenance.
+
+    Values are written as JSON strings, which YAML reads unchanged, so a
+    company name with quotes or colons cannot break the block.
+    """
+    q = json.dumps
+    lines = [
+        "---",
+        f"title: {q(doc.title, ensure_ascii=False)}",
+        f"company: {q(doc.company, ensure_ascii=False)}",
+        f"document: {q(doc.meta['document'], ensure_ascii=False)}",
+        f"effective_date: {q(doc.effective_date, ensure_ascii=False)}",
+        f"status: {q(doc.meta['footer'], ensure_ascii=False)}",
+        "policygen:",
+        f"  library: {q(doc.library_name, ensure_ascii=False)}",
+        f"  library_version: {q(doc.library_version)}",
+        f"  profile_digest: {q('sha256:' + doc.meta['profile-digest'])}",
+        f"  build_digest: {q(doc.meta['build-digest'])}",
+        "  clauses:",
+        *(f"    - {q(pin)}" for pin in doc.meta["clauses"].split()),
+        "---",
     ]
+    return "\n".join(lines)
+
+
+def render_markdown(doc: Document, templates: Templates) -> bytes:
+    """Render the document as UTF-8 Markdown, with provenance in YAML front matter."""
+    parts = [front_matter(doc), f"# {escape(doc.title)}"]
     parts.append(
         "\n".join(
             [

@@ -1,0 +1,208 @@
+"""PDF output: the DOCX converted by headless LibreOffice.
+
+LibreOffice is the well-kept path from a Word document to a PDF that looks the
+same as the DOCX a lawyer opens. A plain ``soffice --convert-to pdf`` would
+keep the table of contents as the DOCX stores it (entries without page
+numbers), so the conversion runs a small LibreOffice Basic macro that opens
+each document, updates its indexes (the table of contents gets its page
+numbers) and exports the PDF. The macro lives in a fresh, throw-away
+LibreOffice profile, so it never touches the user's own LibreOffice settings
+and a running LibreOffice does not intercept the call.
+
+PDF files carry a creation date and a random file id; both are replaced with
+values derived from the PDF's content, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import ConverterError
+
+#: Seconds allowed for LibreOffice to start and convert one document.
+TIMEOUT_START = 120
+TIMEOUT_PER_DOC = 60
+
+
+_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub ExportPdfs(listUrl As String, errorUrl As String)
+  On Error GoTo Failed
+  Dim n As Integer
+  Dim entry As String
+  Dim parts
+  Dim args(0) As New com.sun.star.beans.PropertyValue
+  Dim f(0) As New com.sun.star.beans.PropertyValue
+  args(0).Name = &quot;Hidden&quot;
+  args(0).Value = True
+  f(0).Name = &quot;FilterName&quot;
+  f(0).Value = &quot;writer_pdf_Export&quot;
+  n = FreeFile
+  Open ConvertFromURL(listUrl) For Input As #n
+  Do While Not EOF(n)
+    Line Input #n, entry
+    If Len(entry) &gt; 0 Then
+      parts = Split(entry, &quot; &quot;)
+      doc = StarDesktop.loadComponentFromURL(parts(0), &quot;_blank&quot;, 0, args())
+      indexes = doc.getDocumentIndexes()
+      For i = 0 To indexes.getCount() - 1
+        indexes.getByIndex(i).update()
+      Next
+      doc.storeToURL(parts(1), f())
+      doc.close(True)
+    End If
+  Loop
+  Close #n
+  Exit Sub
+Failed:
+  Dim e As Integer
+  e = FreeFile
+  Open ConvertFromURL(errorUrl) For Output As #e
+  Print #e, &quot;Error &quot; &amp; Err &amp; &quot; at line &quot; &amp; Erl &amp; &quot;: &quot; &amp; Error$
+  Close #e
+End Sub
+</script:module>
+"""
+
+
+def find_soffice() -> str | None:
+    """Return the LibreOffice command: ``$POLICYGEN_SOFFICE``, else ``soffice`` or ``libreoffice`` on PATH."""
+    explicit = os.environ.get("POLICYGEN_SOFFICE")
+    if explicit:
+        return explicit if shutil.which(explicit) else None
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def require_soffice() -> str:
+    """Return the LibreOffice command, or explain how to get it.
+
+    Raises:
+        ConverterError: when LibreOffice is not installed.
+    """
+    soffice = find_soffice()
+    if soffice is None:
+        raise ConverterError(
+            "--format pdf needs LibreOffice, which was not found. Install it (Debian/Ubuntu: "
+            "apt-get install libreoffice-writer-nogui; macOS: brew install --cask libreoffice) "
+            "or set POLICYGEN_SOFFICE to its soffice program."
+        )
+    return soffice
+
+
+def docx_to_pdf(documents: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Convert DOCX files (name -> bytes) to PDF (same name, ``.pdf``) in one LibreOffice run.
+
+    Raises:
+        ConverterError: when LibreOffice is missing, fails or times out.
+    """
+    if not documents:
+        return {}
+    soffice = require_soffice()
+    with tempfile.TemporaryDirectory(prefix="policygen-pdf-") as tmp:
+        base = Path(tmp)
+        profile = base / "profile"
+        env = {**os.environ, "HOME": str(base)}  # LibreOffice writes a few files under HOME
+        profile_arg = f"-env:UserInstallation={profile.as_uri()}"
+        _run([soffice, "--headless", "--norestore", profile_arg, "--terminate_after_init"], env, TIMEOUT_START)
+        module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+        if not module.parent.is_dir():
+            raise ConverterError(f"LibreOffice did not create its profile in {profile}; cannot convert to PDF")
+        module.write_text(_MACRO, encoding="utf-8")
+        pairs = []
+        for i, (name, data) in enumerate(sorted(documents.items())):
+            source = base / f"doc{i}.docx"
+            source.write_bytes(data)
+            pairs.append((name, source, base / f"doc{i}.pdf"))
+        listing = base / "list.txt"
+        listing.write_text("".join(f"{s.as_uri()} {t.as_uri()}\n" for _, s, t in pairs), encoding="utf-8")
+        errors = base / "errors.txt"
+        macro = f'macro:///Standard.Module1.ExportPdfs("{listing.as_uri()}","{errors.as_uri()}")'
+        _run(
+            [soffice, "--headless", "--norestore", "--nologo", profile_arg, macro],
+            env,
+            TIMEOUT_START + TIMEOUT_PER_DOC * len(pairs),
+        )
+        if errors.exists():
+            raise ConverterError(f"LibreOffice could not convert to PDF: {errors.read_text(errors='replace').strip()}")
+        out = {}
+        for name, _, target in pairs:
+            if not target.is_file() or target.stat().st_size == 0:
+                raise ConverterError(f"LibreOffice did not convert {name} to PDF")
+            out[name.rsplit(".", 1)[0] + ".pdf"] = normalise_pdf(target.read_bytes())
+        return out
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: int) -> None:
+    """Run LibreOffice in its own process group, so a timeout stops all of its processes."""
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ConverterError(f"Cannot run LibreOffice ({cmd[0]}): {exc.strerror}") from None
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ConverterError(f"LibreOffice did not finish within {timeout} s") from None
+    except BaseException:  # Ctrl-C: do not leave LibreOffice running
+        _kill_group(proc)
+        raise
+    if proc.returncode != 0:
+        detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise ConverterError(f"LibreOffice failed (exit {proc.returncode}): {detail[0]}")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    import signal
+
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:[0-9+\-Z']*\)")
+_CHECKSUM = re.compile(rb"/DocChecksum /([0-9A-Fa-f]+)")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+
+
+def normalise_pdf(data: bytes) -> bytes:
+    """Replace the dates and file id LibreOffice writes with fixed, content-derived values.
+
+    Every replacement keeps its byte length, so the cross-reference offsets
+    stay valid.
+    """
+
+    def date(m: re.Match[bytes]) -> bytes:
+        whole = m.group(0)
+        fixed = b"/" + m.group(1) + b"(D:20000101000000Z)"
+        return fixed.ljust(len(whole), b" ") if len(fixed) <= len(whole) else whole
+
+    data = _DATE.sub(date, data)
+    data = _CHECKSUM.sub(lambda m: b"/DocChecksum /" + b"0" * len(m.group(1)), data)
+    found = _ID.search(data)
+    if found:
+        digest = hashlib.sha256(data[: found.start()] + data[found.end() :]).hexdigest().upper().encode()
+        x = digest[: len(found.group(1))]
+        new = b"/ID [<" + x + b"><" + x + b">]"
+        if len(new) <= len(found.group(0)):
+            data = data[: found.start()] + new.ljust(len(found.group(0)), b" ") + data[found.end() :]
+        data = _CHECKSUM.sub(lambda m: b"/DocChecksum /" + digest[-len(m.group(1)) :], data)
+    return data
+
+
+__all__ = ["ConverterError", "docx_to_pdf", "find_soffice", "normalise_pdf", "require_soffice"]
