@@ -5,7 +5,8 @@ same as the DOCX a lawyer opens. A plain ``soffice --convert-to pdf`` would
 keep the table of contents as the DOCX stores it (entries without page
 numbers), so the conversion runs a small LibreOffice Basic macro that opens
 each document, updates its indexes (the table of contents gets its page
-numbers) and exports the PDF. The macro lives in a fresh, throw-away
+numbers; twice, because filling in the entries can move text to another
+page) and exports the PDF. The macro lives in a fresh, throw-away
 LibreOffice profile, so it never touches the user's own LibreOffice settings
 and a running LibreOffice does not intercept the call.
 
@@ -54,8 +55,11 @@ Sub ExportPdfs(listUrl As String, errorUrl As String)
       parts = Split(entry, &quot; &quot;)
       doc = StarDesktop.loadComponentFromURL(parts(0), &quot;_blank&quot;, 0, args())
       indexes = doc.getDocumentIndexes()
-      For i = 0 To indexes.getCount() - 1
-        indexes.getByIndex(i).update()
+      For pass = 1 To 2
+        For i = 0 To indexes.getCount() - 1
+          indexes.getByIndex(i).update()
+        Next
+        doc.refresh()
       Next
       doc.storeToURL(parts(1), f())
       doc.close(True)

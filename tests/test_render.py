@@ -9,7 +9,8 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import MINIMAL, clause, make_library
+from conftest import MINIMAL, build_tree, clause, make_library
+from docx.oxml.ns import qn
 
 from generator import api
 from generator.clauses import load_library
@@ -257,3 +258,103 @@ def test_documents_record_library_version_and_clause_hashes(tmp_path: Path) -> N
     assert "build_digest" in front
     other_front = other.files["tos.md"].decode().split("\n---\n", 1)[0]
     assert other_front != front
+
+
+def test_checklists_render_with_boxes_in_every_format(tmp_path: Path) -> None:
+    clauses = {
+        "tos/a.md": clause("tos.prohibited.a"),
+        "sop/a.md": clause(
+            "sop.triage.b", "Before closing:\n\n- [ ] hash recorded\n- [ ] report ID noted\n\nThen:\n\n- plain item"
+        ),
+        "tips/a.md": clause("tips.everyone.report"),
+    }
+    b = build_for(tmp_path, MINIMAL, clauses)
+    md = b.files["sop.md"].decode()
+    assert "- [ ] hash recorded\n- [ ] report ID noted" in md and "- plain item" in md
+    html = b.files["sop.html"].decode()
+    assert '<ul class="checklist">\n<li>hash recorded</li>' in html
+    d = docx.Document(io.BytesIO(b.files["sop.docx"]))
+    styles = [(p.style.name, p.text) for p in d.paragraphs]
+    assert ("Checklist", "hash recorded") in styles and ("List Bullet", "plain item") in styles
+    # the Checklist style's numbering draws a ballot box
+    num_id = d.styles["Checklist"].element.pPr.numPr.numId.val
+    assert "\u2610" in d.part.numbering_part.element.num_having_numId(num_id).xml or "\u2610" in (
+        d.part.numbering_part.element.xml
+    )
+
+
+def test_a_list_with_some_boxes_stays_a_plain_list() -> None:
+    (block,) = parse_markdown("- [ ] one\n- two")
+    assert not block.checklist and block.items[0].spans[0].text == "[ ] one"
+
+
+def test_tables_render_in_every_format() -> None:
+    from generator.model import Document, Section, Span, Table
+    from generator.render.docx import render_docx
+    from generator.render.html import render_html
+    from generator.render.markdown import render_markdown
+    from generator.skeletons import load_templates as lt
+
+    table = Table("Contacts | sheet", ("Who", "How"), (((Span("Safety"),), (Span("a|b@example.com"),)),))
+    doc = Document(
+        kind="sop",
+        title="T",
+        company="C",
+        library_name="lib",
+        library_version="1.0.0",
+        effective_date="2026-01-01",
+        disclaimer=[],
+        intro=[],
+        sections=[Section("1", "quick", "Quick", [table], [])],
+        meta={
+            "document": "SOP",
+            "footer": "Draft",
+            "draft": "Draft — not legal advice, to be reviewed by counsel",
+            "profile-digest": "0" * 64,
+            "build-digest": "sha256:" + "1" * 64,
+            "clauses": "",
+        },
+    )
+    templates = lt()
+    md = render_markdown(doc, templates).decode()
+    assert "| Who | How |\n|---|---|\n| Safety | a\\|b@example.com |" in md
+    html = render_html(doc, templates).decode()
+    assert "<caption>Contacts | sheet</caption>" in html and '<th scope="col">Who</th>' in html
+    assert '<th scope="row">Safety</th><td>a|b@example.com</td>' in html
+    d = docx.Document(io.BytesIO(render_docx(doc, templates)))
+    (t,) = d.tables
+    assert [c.text for c in t.rows[0].cells] == ["Who", "How"] and t.rows[1].cells[1].text == "a|b@example.com"
+    assert "w:tblHeader" in t.rows[0]._tr.xml  # the header row repeats on each page
+
+
+def test_reference_document_defines_every_style_the_renderer_uses() -> None:
+    from generator.render.docx import REQUIRED_STYLES
+    from generator.skeletons import load_templates as lt
+
+    d = docx.Document(lt().find("docx/reference.docx"))
+    names = {s.name for s in d.styles}
+    assert set(REQUIRED_STYLES) <= names
+    assert {"toc 1", "toc 2"} <= names
+    # Heading 1-3 share one multilevel list: 1. / 1.1 / 1.1.1
+    numbering = d.part.numbering_part.element
+    num_id = d.styles["Heading 1"].element.pPr.numPr.numId.val
+    abstract = numbering.num_having_numId(num_id).abstractNumId.val
+    from lxml import etree
+
+    found = next(a for a in numbering.findall(qn("w:abstractNum")) if a.get(qn("w:abstractNumId")) == str(abstract))
+    xml = etree.tostring(found).decode()
+    assert all(t in xml for t in ('w:val="%1."', 'w:val="%1.%2"', 'w:val="%1.%2.%3"'))
+    assert not d.paragraphs  # the body is empty; the renderer fills it
+
+
+def test_a_broken_reference_document_is_a_clear_error(tmp_path: Path) -> None:
+    from generator.errors import LibraryError
+    from generator.skeletons import load_templates as lt
+
+    tpl = build_tree(tmp_path / "tpl", {"docx/reference.docx": "not a zip"})
+    lib = load_library(make_library(tmp_path / "lib"))
+    p = tmp_path / "p.yaml"
+    p.write_text(MINIMAL)
+    with pytest.raises(LibraryError) as err:
+        api.build(load_profile(p), lib, lt(tpl), formats=("docx",))
+    assert "reference.docx" in err.value.render() and "not a Word document" in err.value.render()

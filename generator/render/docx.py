@@ -233,16 +233,17 @@ def _table(body: _Body, table: Table) -> None:
 def _column_widths(table: Table, total: int = 9350) -> list[int]:
     """Share the text width by the text in each column, in twentieths of a point.
 
-    A column gets a share by its longest text (capped, so one long cell does
-    not starve the others), and never less than its longest word needs.
+    A column gets a share by the mean length of its texts (each capped, so
+    one long cell does not starve the others), and never less than its
+    longest word needs.
     """
-    cap, per_char = 60, 110  # characters; twips per character at the table's 9.5 pt
+    cap, per_char = 120, 110  # characters; twips per character at the table's 9.5 pt
     weights = []
     for i, head in enumerate(table.header):
         texts = [head, *(plain_text(row[i]) for row in table.rows)]
-        longest = max(min(len(t), cap) for t in texts)
+        mean = sum(min(len(t), cap) for t in texts) // len(texts)
         word = max((len(w) for t in texts for w in t.split() if not w.startswith("http")), default=4)
-        weights.append((max(longest, 8), word))
+        weights.append((max(mean, 8), word))
     widths = [total * w // sum(w for w, _ in weights) for w, _ in weights]
     for i, (_, word) in enumerate(weights):  # widen columns whose longest word would break
         need = min((word + 2) * per_char, total // 3)
