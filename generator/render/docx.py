@@ -67,6 +67,18 @@ def _reference_bytes(path: Path, mtime_ns: int) -> bytes:
     return path.read_bytes()
 
 
+_CHECKED: dict[tuple[Path, int], list[str]] = {}
+
+
+def _missing_styles(document: DocxDocument, path: Path, mtime_ns: int) -> list[str]:
+    """Return the required styles the reference lacks (checked once per file version)."""
+    key = (path, mtime_ns)
+    if key not in _CHECKED:
+        names = {s.name for s in document.styles}
+        _CHECKED[key] = [name for name in REQUIRED_STYLES if name not in names]
+    return _CHECKED[key]
+
+
 def _open_reference(templates: Templates) -> DocxDocument:
     """Open the reference document with an empty body (its section settings kept)."""
     from ..errors import LibraryError, Problem
@@ -78,8 +90,7 @@ def _open_reference(templates: Templates) -> DocxDocument:
         raise LibraryError(
             "Cannot use the DOCX reference document", [Problem(str(path), "", f"not a Word document: {exc}")]
         ) from None
-    names = {s.name for s in document.styles}
-    missing = [name for name in REQUIRED_STYLES if name not in names]
+    missing = _missing_styles(document, path, path.stat().st_mtime_ns)
     if missing:
         raise LibraryError(
             "The DOCX reference document lacks styles policygen uses",
