@@ -64,6 +64,7 @@ def lint_library(
     _templates(library, errors)
     _freshness(library, today, max_age_days, warnings)
     _verification(library, errors)
+    _routing(library, errors)
     if coverage:
         _coverage(library, errors)
         _consistency(library, templates, errors)
@@ -224,6 +225,13 @@ def _coverage(library: Library, errors: list[Problem]) -> None:
         file, why = key.split("\x00")
         shown = ", ".join(sorted(pairs)[:3]) + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
         errors.append(Problem(file, "implements", f"ToS promise not backed by an SOP step for {shown}: {why}"))
+
+
+def _routing(library: Library, errors: list[Problem]) -> None:
+    """Every SOP report, notify or preserve duty names the routing categories it applies to (for sop.json)."""
+    from .routing import unscoped_obligations
+
+    errors.extend(unscoped_obligations(library.clauses.values()))
 
 
 def _consistency(library: Library, templates: Templates, errors: list[Problem]) -> None:

@@ -444,3 +444,20 @@ def test_routing_problems_for_lint() -> None:
     together = [lib.clauses[f"sop.triage.targets-{size}"] for size in V.TEAM_SIZES]
     found = routing_problems(together)
     assert found and {Path(p.file).name for p in found} == {"targets-dedicated.md", "targets-small.md"}
+
+
+def test_lint_reports_an_sop_duty_without_routing_categories(tmp_path) -> None:
+    from conftest import clause, make_library
+
+    from generator.lint import lint_library
+
+    duty = (
+        "obligations: [{kind: report, jurisdiction: us, recipient: NCMEC CyberTipline, summary: Report it.}]\n"
+        "citations: [{source: 18 U.S.C. 2258A, pinpoint: (a), url: 'https://www.law.cornell.edu/uscode/text/18/2258A',"
+        " verified: V}]"
+    )
+    lib = make_library(tmp_path / "lib", {"sop/a.md": clause("sop.reporting.us", extra=duty)})
+    report = lint_library(lib, coverage=False)
+    assert any(
+        p.path == "obligations[0].categories" and "sop.reporting.us" in Path(p.file).read_text() for p in report.errors
+    )
