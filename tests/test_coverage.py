@@ -39,7 +39,7 @@ def full_library(root: Path, drop: str | None = None) -> Path:
         files[f"sop/p-{j}.md"] = clause(
             f"sop.quarantine.{j}",
             extra=f"covers: [preservation]\n{CITE}\nobligations:\n"
-            f"  - {{kind: preserve, jurisdiction: {j}, period: 1 year, summary: Keep it.}}",
+            f"  - {{kind: preserve, jurisdiction: {j}, period: 1 year, categories: [csam], summary: Keep it.}}",
         )
         files[f"tips/{j}.md"] = clause(f"tips.help-now.{j}", extra=f"{when}\ncovers: [help-resources]")
     if drop:
