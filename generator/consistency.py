@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from .clauses import Clause, Library
 from .conditions import evaluate
-from .coverage import PROMISE_SECTIONS
+from .coverage import PROMISE_SECTIONS, facts_in, pair_profile, unbacked_promises
 from .errors import LibraryError, Problem
 from .model import Block, Document, ListBlock, Paragraph, Span, block_text
 from .profile import Profile
@@ -128,8 +128,8 @@ def _order(p: Problem) -> tuple:
 
 
 def channels_of(clause: Clause) -> list[str]:
-    """Return the channels a clause declares (empty for libraries cached before the field existed)."""
-    return list(clause.meta.get("channels") or [])
+    """Return the channels a clause declares."""
+    return clause.meta["channels"]
 
 
 def _line(clause: Clause, key: str) -> int | None:
@@ -158,12 +158,8 @@ def _fmt(channel: str) -> str:
 
 
 def _promises(decisions: list[Decision]) -> list[Problem]:
-    chosen = [d.clause for d in decisions if d.included]
-    backed = {t for c in chosen if c.doc == "sop" for t in c.meta["implements"]}
     out = []
-    for c in chosen:
-        if c.doc != "tos" or c.section not in PROMISE_SECTIONS or c.id in backed:
-            continue
+    for c, _ in unbacked_promises(decisions):
         would = [d for d in decisions if d.clause.doc == "sop" and c.id in d.clause.meta["implements"]]
         if would:
             why = "the SOP steps that implement it are not selected: " + "; ".join(_excluded(d) for d in would)
@@ -182,21 +178,6 @@ def _authority_obligations(clause: Clause) -> Iterable[tuple[int, dict[str, Any]
             yield i, o
 
 
-def _facts_in(cond: Any) -> set[str]:
-    """Every fact a condition tests, inside combinators too."""
-    out: set[str] = set()
-    if isinstance(cond, dict):
-        for key, value in cond.items():
-            if key in ("any", "all") and isinstance(value, list):
-                for sub in value:
-                    out |= _facts_in(sub)
-            elif key == "not":
-                out |= _facts_in(value)
-            else:
-                out.add(key)
-    return out
-
-
 def _scoped_out(tos: Clause, carrier: Decision, decisions: list[Decision], facts: dict[str, Any]) -> bool:
     """Whether an SOP step carrying a ToS duty is out because the duty does not apply to this profile.
 
@@ -209,12 +190,12 @@ def _scoped_out(tos: Clause, carrier: Decision, decisions: list[Decision], facts
     sop = carrier.clause
     if tos.id not in sop.meta["implements"] or evaluate(sop.meta["when"], facts)[0]:
         return False
-    narrower = _facts_in(sop.meta["when"]) - _facts_in(tos.meta["when"])
+    narrower = facts_in(sop.meta["when"]) - facts_in(tos.meta["when"])
     return any(
         d.included
         and d.clause.doc == "sop"
         and tos.id in d.clause.meta["implements"]
-        and narrower & _facts_in(d.clause.meta["when"])
+        and narrower & facts_in(d.clause.meta["when"])
         for d in decisions
     )
 
@@ -471,7 +452,7 @@ def _team_matters(library: Library) -> bool:
     requires one) is in the ToS or tips, declares channels, implements a
     promise, carries a report/notify duty, or excludes another clause.
     """
-    sized = {c.id for c in library.clauses.values() if "team_size" in _facts_in(c.meta["when"])}
+    sized = {c.id for c in library.clauses.values() if "team_size" in facts_in(c.meta["when"])}
     sized |= {c.id for c in library.clauses.values() if sized & set(c.meta["requires"])}
     return any(
         c.doc != "sop"
@@ -491,24 +472,14 @@ def lint_profiles(library: Library | None = None) -> list[tuple[str, Profile]]:
     library, one per team size.
     """
     from . import vocabulary as V
-    from .profile import validate_profile
 
     sizes = list(V.TEAM_SIZES) if library is None or _team_matters(library) else [None]
     out = []
     for service in V.SERVICES:
         for jurisdiction in V.JURISDICTIONS:
             for size in sizes:
-                raw: dict[str, Any] = {
-                    "company": {"name": "Coverage Check", "contact": {"safety": "safety@coverage.example"}},
-                    "services": [service],
-                    "jurisdictions": [jurisdiction],
-                }
-                if size is not None:
-                    raw["team"] = {"size": size}
-                if service == "dating":
-                    raw["audience"] = {"minimum_age": 18}
                 label = f"{service} x {jurisdiction}" + (f" ({size} team)" if size else "")
-                out.append((label, validate_profile(raw, f"<{label}>")))
+                out.append((label, pair_profile(service, jurisdiction, size)))
     return out
 
 

@@ -62,16 +62,19 @@ class Cell:
     missing: list[Need] = field(default_factory=list)
 
 
-def pair_profile(service: str, jurisdiction: str) -> Profile:
-    """Return the smallest valid profile for a service in a jurisdiction."""
+def pair_profile(service: str, jurisdiction: str, team_size: str | None = None) -> Profile:
+    """Return the smallest valid profile for a service in a jurisdiction (with a team size, if given)."""
     raw: dict[str, Any] = {
         "company": {"name": "Coverage Check", "contact": {"safety": "safety@coverage.example"}},
         "services": [service],
         "jurisdictions": [jurisdiction],
     }
+    if team_size is not None:
+        raw["team"] = {"size": team_size}
     if service == "dating":
         raw["audience"] = {"minimum_age": 18}
-    return validate_profile(raw, f"<{service} in {jurisdiction}>")
+    label = f"{service} in {jurisdiction}" + (f", {team_size} team" if team_size else "")
+    return validate_profile(raw, f"<{label}>")
 
 
 def _local(clause: Clause, jurisdiction: str) -> bool:
@@ -137,15 +140,16 @@ def _candidate_values(fact: str, cond_values: set[str]) -> list[Any]:
     return [*values, []]
 
 
-def _facts_in(cond: Any) -> set[str]:
+def facts_in(cond: Any) -> set[str]:
+    """Return every fact a condition tests, inside combinators too."""
     out: set[str] = set()
     if isinstance(cond, dict):
         for key, value in cond.items():
             if key in ("any", "all") and isinstance(value, list):
                 for sub in value:
-                    out |= _facts_in(sub)
+                    out |= facts_in(sub)
             elif key == "not":
-                out |= _facts_in(value)
+                out |= facts_in(value)
             elif key in FACTS:
                 out.add(key)
     return out
@@ -188,7 +192,7 @@ def _candidates(clause: Clause, library: Library, limit: int = 4096) -> Iterable
     conds = [clause.meta["when"]] + [
         library.clauses[r].meta["when"] for r in clause.meta["requires"] if r in library.clauses
     ]
-    facts = sorted(set().union(*(_facts_in(c) for c in conds)))
+    facts = sorted(set().union(*(facts_in(c) for c in conds)))
     choices = [_candidate_values(f, set().union(*(mentioned(c, f) for c in conds))) for f in facts]
     for n, combo in enumerate(itertools.product(*choices)):
         if n >= limit:

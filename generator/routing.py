@@ -154,7 +154,7 @@ def unscoped_obligations(clauses: Iterable[Clause]) -> list[Problem]:
         if c.doc != "sop":
             continue
         for i, ob in enumerate(c.meta["obligations"]):
-            if ob["kind"] in (*REPORT_KINDS, *PRESERVE_KINDS) and not ob.get("categories"):
+            if ob["kind"] in (*REPORT_KINDS, *PRESERVE_KINDS) and not ob["categories"]:
                 problems.append(
                     Problem(
                         c.file,
@@ -167,9 +167,7 @@ def unscoped_obligations(clauses: Iterable[Clause]) -> list[Problem]:
 
 
 def _routing(clause: Clause) -> dict[str, Any]:
-    # A library parsed by an older policygen (e.g. from the cache) has no routing field.
-    value = clause.meta.get("routing") or {}
-    return {"categories": value.get("categories") or [], "severities": value.get("severities") or []}
+    return clause.meta["routing"]
 
 
 def _conflict(what: str, first: tuple[Any, Clause], second: tuple[Any, Clause]) -> LibraryError:
@@ -223,7 +221,7 @@ def _duties(clauses: Sequence[Clause]) -> tuple[list[dict[str, Any]], list[dict[
     holds: list[dict[str, Any]] = []
     for c in clauses:
         for index, ob in enumerate(c.meta["obligations"]):
-            categories = list(ob.get("categories") or [])
+            categories = list(ob["categories"])
             common = {
                 "jurisdiction": ob["jurisdiction"],
                 "recipient": ob.get("recipient"),

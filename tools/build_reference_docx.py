@@ -15,13 +15,14 @@ byte for byte::
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
-from docx.shared import Pt, RGBColor
+from docx.shared import Inches, Pt, RGBColor
 
 from generator.render.docx import save_deterministic
 
@@ -181,14 +182,10 @@ def build() -> bytes:
         style.font.color.rgb = RGBColor(0x4A, 0x53, 0x60)
 
     section = doc.sections[0]
-    from docx.shared import Inches
-
     section.left_margin = section.right_margin = Inches(1)
     section.top_margin = section.bottom_margin = Inches(1)
 
     props = doc.core_properties
-    import datetime as dt
-
     fixed = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
     props.title = "policygen reference document"
     props.author = "policygen"

@@ -23,6 +23,7 @@ from typing import Any
 
 from docx import Document as open_docx
 from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 
 from ..model import Block, Document, ListBlock, Paragraph, Span, Table, plain_text
@@ -63,39 +64,34 @@ def _t(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _reference_bytes(path: Path, mtime_ns: int) -> bytes:
-    return path.read_bytes()
+def _reference(path: Path, mtime_ns: int) -> bytes:
+    """Read and check a reference document once per file version; return its bytes.
 
-
-_CHECKED: dict[tuple[Path, int], list[str]] = {}
-
-
-def _missing_styles(document: DocxDocument, path: Path, mtime_ns: int) -> list[str]:
-    """Return the required styles the reference lacks (checked once per file version)."""
-    key = (path, mtime_ns)
-    if key not in _CHECKED:
-        names = {s.name for s in document.styles}
-        _CHECKED[key] = [name for name in REQUIRED_STYLES if name not in names]
-    return _CHECKED[key]
-
-
-def _open_reference(templates: Templates) -> DocxDocument:
-    """Open the reference document with an empty body (its section settings kept)."""
+    Raises:
+        LibraryError: when it is not a Word document or lacks a style the renderer uses.
+    """
     from ..errors import LibraryError, Problem
 
-    path = templates.find(REFERENCE)
+    data = path.read_bytes()
     try:
-        document = open_docx(io.BytesIO(_reference_bytes(path, path.stat().st_mtime_ns)))
+        names = {s.name for s in open_docx(io.BytesIO(data)).styles}
     except Exception as exc:  # python-docx raises several kinds for a damaged package
         raise LibraryError(
             "Cannot use the DOCX reference document", [Problem(str(path), "", f"not a Word document: {exc}")]
         ) from None
-    missing = _missing_styles(document, path, path.stat().st_mtime_ns)
+    missing = [name for name in REQUIRED_STYLES if name not in names]
     if missing:
         raise LibraryError(
             "The DOCX reference document lacks styles policygen uses",
             [Problem(str(path), "", f"missing style {name!r}") for name in missing],
         )
+    return data
+
+
+def _open_reference(templates: Templates) -> DocxDocument:
+    """Open the reference document with an empty body (its section settings kept)."""
+    path = templates.find(REFERENCE)
+    document = open_docx(io.BytesIO(_reference(path, path.stat().st_mtime_ns)))
     body = document.element.body
     for child in list(body):
         if child is not body.sectPr:
@@ -329,7 +325,7 @@ def _footer(document: DocxDocument, doc: Document) -> None:
     section = document.sections[0]
     header = section.header.paragraphs[0]
     header.text = f"{doc.company} — {doc.title}"
-    header.alignment = 2  # right
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     footer = section.footer
     p = footer.paragraphs[0]._p
     p.getparent().replace(
