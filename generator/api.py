@@ -17,17 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from . import vocabulary as V
-from .assemble import assemble
-from .clauses import Library, load_library
-from .consistency import check_build
+from .checks import check_build
+from .documents import Decision, Document, Templates, assemble, load_templates, select
 from .errors import UsageError
-from .model import Document
+from .library import Library, load_library
 from .output import safe_name, write_files
 from .profile import Profile, load_profile
+from .profile import vocabulary as V
 from .render import renderer
-from .selection import Decision, select
-from .skeletons import Templates, load_templates
 
 ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
@@ -70,7 +67,7 @@ def build(
         PolicyGenError: a subclass for each kind of bad input;
             ``pdf.ConverterError`` when PDF is asked for and LibreOffice fails.
     """
-    from .routing import quick_reference, routing_json, routing_table
+    from .documents import quick_reference, routing_json, routing_table
 
     decisions = select(library, profile)
     generated = {}
@@ -90,7 +87,7 @@ def build(
             else:
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
     if docx_for_pdf:
-        from .pdf import docx_to_pdf
+        from .render import docx_to_pdf
 
         result.files.update(docx_to_pdf(docx_for_pdf))
     if table is not None:
@@ -193,7 +190,7 @@ def generate(
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
     if "pdf" in formats:
-        from .pdf import require_soffice
+        from .render import require_soffice
 
         require_soffice()  # fail before any work when LibreOffice is missing
     loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
@@ -201,14 +198,14 @@ def generate(
     if lock is not None and Path(lock).exists():
         if library_dir is not None:
             raise UsageError("--lock with an existing lockfile pins the library; leave out --library")
-        from .sources import library_source
+        from .library import library_source
 
         with library_source(lock) as pinned:
             library = pinned
     else:
         library = load_library(library_dir)
         if lock is not None:
-            from .sources import lock_bytes
+            from .library import lock_bytes
 
             lock_out[str(lock)] = lock_bytes(library)
     templates = load_templates(templates_dir)
@@ -260,8 +257,8 @@ def diff(
     Raises:
         PolicyGenError: for bad paths, revisions, profiles or libraries.
     """
+    from .library import library_source
     from .review import review_libraries, review_profiles
-    from .sources import library_source
 
     templates = load_templates(templates_dir)
     if against is not None:
@@ -290,8 +287,8 @@ def review_packet(
     max_age_days: int = 365,
 ) -> tuple[list, list[Path]]:
     """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written)."""
+    from .library import library_source
     from .review import packet_files, review_libraries
-    from .sources import library_source
 
     if not profiles:
         raise UsageError("review needs profiles: --samples DIR or --profile FILE")

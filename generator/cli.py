@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from . import __version__
-from . import vocabulary as V
 from .errors import PolicyGenError, UsageError
+from .profile import vocabulary as V
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -250,11 +250,11 @@ def list_(what: str, library_dir: Path | None) -> None:
 
         _table(["field", "", "allowed", "meaning"], [list(r) for r in field_reference()])
     elif what == "facts":
-        from .conditions import FACT_DOCS, FACTS
+        from .library import FACT_DOCS, FACTS
 
         _table(["fact", "kind", "true when"], [[k, FACTS[k][0], FACT_DOCS[k]] for k in FACTS])
     else:
-        from .clauses import load_library
+        from .library import load_library
 
         library = load_library(library_dir)
         rows = [
@@ -310,8 +310,8 @@ def lint(
         policygen lint
         policygen lint --library my-clauses --strict
     """
+    from .checks import lint_library
     from .errors import LintFailed
-    from .lint import lint_library
 
     report = lint_library(
         library_dir,
@@ -359,9 +359,9 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
         policygen coverage
         policygen coverage --format csv -o coverage.csv
     """
-    from . import coverage as cov
-    from .clauses import load_library
+    from .checks import coverage as cov
     from .errors import LintFailed, OutputError
+    from .library import load_library
 
     library = load_library(library_dir)
     cells = cov.matrix(library)
@@ -472,9 +472,8 @@ def diff(
         policygen diff --profile us.yaml --against us-uk.yaml
     """
     from . import api
-    from .diff import summary_json, summary_markdown
     from .output import write_files
-    from .review import diff_files
+    from .review import diff_files, summary_json, summary_markdown
 
     reviews = api.diff(old, new, _profiles(profiles, samples), against=against, templates_dir=templates_dir)
     results = [r.result for r in reviews]
@@ -607,7 +606,7 @@ def init(
     interactive = not no_input
     unknown = [f for f in (*features_on, *features_off) if f not in V.FEATURES]
     if unknown:
-        from .schema import did_you_mean
+        from .profile import did_you_mean
 
         raise UsageError(
             f"Unknown feature {unknown[0]!r}; see `policygen list features`" + did_you_mean(unknown[0], V.FEATURES)

@@ -28,9 +28,9 @@ import pytest
 from conftest import REPO, SAMPLES
 
 from generator import api
-from generator.clauses import load_library
-from generator.profile import load_profile
-from generator.skeletons import load_templates
+from generator.documents.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile.profile import load_profile
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, clause, make_library
 
-from generator import api, templating
-from generator.clauses import load_library
-from generator.profile import load_profile
-from generator.skeletons import load_templates
+from generator import api
+from generator.documents.skeletons import load_templates
+from generator.library import templating
+from generator.library.clauses import load_library
+from generator.profile.profile import load_profile
 
 
 def build(lib: Path, profile: Path) -> dict[str, bytes]:
@@ -66,7 +67,7 @@ def test_unwritable_cache_is_harmless(setup, tmp_path: Path, monkeypatch: pytest
 
 
 def test_lint_results_are_cached_and_invalidated(setup, tmp_path: Path) -> None:
-    from generator.lint import lint_library
+    from generator.checks.lint import lint_library
 
     lib, _ = setup
     first = lint_library(lib, coverage=False)

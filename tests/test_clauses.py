@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import build_tree, clause, make_library
 
-from generator.clauses import builtin_root, load_library, parse_clause, split_front_matter
 from generator.errors import LibraryError
+from generator.library.clauses import builtin_root, load_library, parse_clause, split_front_matter
 
 
 def test_split_front_matter_reports_body_line() -> None:

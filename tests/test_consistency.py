@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from conftest import SAMPLES, clause, make_library
 
-from generator import consistency
-from generator.assemble import assemble
-from generator.clauses import load_library
+from generator.checks import consistency
+from generator.checks.lint import lint_library
+from generator.documents.assemble import assemble
+from generator.documents.selection import select
+from generator.documents.skeletons import load_templates
 from generator.errors import LibraryError, Problem
-from generator.lint import lint_library
-from generator.profile import Profile, load_profile, validate_profile
-from generator.selection import select
-from generator.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile.profile import Profile, load_profile, validate_profile
 
 CITE = """\
 citations:

@@ -9,11 +9,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import clause, make_library
 
-from generator import coverage as cov
-from generator import vocabulary as V
-from generator.clauses import load_library
+from generator.checks import coverage as cov
 from generator.cli import cli
-from generator.selection import select
+from generator.documents.selection import select
+from generator.library.clauses import load_library
+from generator.profile import vocabulary as V
 
 CITE = """\
 citations:

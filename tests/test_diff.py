@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.clauses import parse_clause
 from generator.cli import cli
-from generator.diff import classify
-from generator.redline import Unit, accept_all, redline, reject_all, word_diff
-from generator.render.docx_redline import render_redline_docx
+from generator.library.clauses import parse_clause
+from generator.review.diff import classify
+from generator.review.docx_redline import render_redline_docx
+from generator.review.redline import Unit, accept_all, redline, reject_all, word_diff
 
 FIX = Path(__file__).parent / "fixtures" / "diff"
 V1, V2 = FIX / "v1", FIX / "v2"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import REPO
 
 from generator.cli import cli
-from generator.profile import field_reference
+from generator.profile.profile import field_reference
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

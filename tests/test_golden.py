@@ -15,9 +15,9 @@ import pytest
 from conftest import SAMPLES
 
 from generator import api
-from generator.clauses import load_library
-from generator.profile import load_profile
-from generator.skeletons import load_templates
+from generator.documents.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile.profile import load_profile
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))

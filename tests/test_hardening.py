@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from generator import api
-from generator import vocabulary as V
-from generator.clauses import load_library
 from generator.cli import cli
+from generator.documents.skeletons import load_templates
 from generator.errors import LibraryError, ProfileError
-from generator.profile import validate_profile
-from generator.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile import vocabulary as V
+from generator.profile.profile import validate_profile
 
 # -- random valid profiles ------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ def test_random_text_never_crashes(tmp_path: Path, text: str) -> None:
     path = tmp_path / "p.yaml"
     path.write_bytes(text.encode("utf-8", errors="replace"))
     with pytest.raises(ProfileError):
-        from generator.profile import load_profile
+        from generator.profile.profile import load_profile
 
         load_profile(path)
 
@@ -214,7 +214,7 @@ def test_fuzz_invalid_profiles(tmp_path: Path, raw: dict, mutate) -> None:
 def test_fuzz_random_bytes(data: bytes) -> None:
     import tempfile
 
-    from generator.profile import load_profile
+    from generator.profile.profile import load_profile
 
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "p.yaml"

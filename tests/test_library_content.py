@@ -13,14 +13,14 @@ import pytest
 from conftest import SAMPLES
 
 from generator import api
-from generator import vocabulary as V
-from generator.clauses import load_library
-from generator.conditions import mentioned
-from generator.model import block_text
-from generator.profile import load_profile, validate_profile
-from generator.readability import grade
-from generator.selection import select
-from generator.skeletons import load_templates
+from generator.checks.readability import grade
+from generator.documents.model import block_text
+from generator.documents.selection import select
+from generator.documents.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.library.conditions import mentioned
+from generator.profile import vocabulary as V
+from generator.profile.profile import load_profile, validate_profile
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 
@@ -250,7 +250,7 @@ def test_counsel_appendix_lists_open_questions(builds) -> None:
 
 
 def test_shipped_library_has_no_coverage_gaps(library) -> None:
-    from generator import coverage as cov
+    from generator.checks import coverage as cov
 
     gaps = [(c.service, c.jurisdiction, n.doc, n.topic) for c in cov.matrix(library) for n in c.missing]
     assert gaps == []

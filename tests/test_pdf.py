@@ -24,10 +24,10 @@ import pytest
 from conftest import SAMPLES
 
 from generator import api
-from generator.clauses import load_library
-from generator.pdf import docx_to_pdf, find_soffice, normalise_pdf
-from generator.profile import load_profile
-from generator.skeletons import load_templates
+from generator.documents.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile.profile import load_profile
+from generator.render.pdf import docx_to_pdf, find_soffice, normalise_pdf
 
 for tool, package in ((find_soffice(), "LibreOffice"), (shutil.which("pdftotext"), "poppler-utils")):
     if tool is None:

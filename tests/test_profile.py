@@ -8,7 +8,7 @@ import pytest
 from conftest import MINIMAL, SAMPLES
 
 from generator.errors import ProfileError
-from generator.profile import PROFILE_SCHEMA, field_reference, load_profile
+from generator.profile.profile import PROFILE_SCHEMA, field_reference, load_profile
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "p.yaml") -> Path:

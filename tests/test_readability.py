@@ -1,6 +1,6 @@
 """The readability measure itself behaves like Flesch-Kincaid."""
 
-from generator.readability import grade, syllables
+from generator.checks.readability import grade, syllables
 
 
 def test_syllables() -> None:

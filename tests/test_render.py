@@ -13,12 +13,12 @@ from conftest import MINIMAL, build_tree, clause, make_library
 from docx.oxml.ns import qn
 
 from generator import api
-from generator.clauses import load_library
+from generator.documents.mdparse import MarkdownProblem, parse_markdown
+from generator.documents.model import ListBlock, Paragraph, Span
+from generator.documents.skeletons import load_templates
 from generator.errors import RenderError
-from generator.mdparse import MarkdownProblem, parse_markdown
-from generator.model import ListBlock, Paragraph, Span
-from generator.profile import load_profile
-from generator.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile.profile import load_profile
 
 HOSTILE = "{{ 7*7 }} <script>alert(1)</script> *Pals* & [x](javascript:alert(1)) # 1."
 
@@ -183,7 +183,7 @@ def test_templates_folder_overrides_builtin(tmp_path: Path) -> None:
     """A --templates folder is searched first: CSS and skeletons can be replaced."""
     from conftest import build_tree
 
-    from generator.skeletons import load_templates as lt
+    from generator.documents.skeletons import load_templates as lt
 
     custom = build_tree(
         tmp_path / "tpl",
@@ -289,11 +289,11 @@ def test_a_list_with_some_boxes_stays_a_plain_list() -> None:
 
 
 def test_tables_render_in_every_format() -> None:
-    from generator.model import Document, Section, Span, Table
+    from generator.documents.model import Document, Section, Span, Table
+    from generator.documents.skeletons import load_templates as lt
     from generator.render.docx import render_docx
     from generator.render.html import render_html
     from generator.render.markdown import render_markdown
-    from generator.skeletons import load_templates as lt
 
     table = Table("Contacts | sheet", ("Who", "How"), (((Span("Safety"),), (Span("a|b@example.com"),)),))
     doc = Document(
@@ -328,8 +328,8 @@ def test_tables_render_in_every_format() -> None:
 
 
 def test_reference_document_defines_every_style_the_renderer_uses() -> None:
+    from generator.documents.skeletons import load_templates as lt
     from generator.render.docx import REQUIRED_STYLES
-    from generator.skeletons import load_templates as lt
 
     d = docx.Document(lt().find("docx/reference.docx"))
     names = {s.name for s in d.styles}
@@ -348,8 +348,8 @@ def test_reference_document_defines_every_style_the_renderer_uses() -> None:
 
 
 def test_a_broken_reference_document_is_a_clear_error(tmp_path: Path) -> None:
+    from generator.documents.skeletons import load_templates as lt
     from generator.errors import LibraryError
-    from generator.skeletons import load_templates as lt
 
     tpl = build_tree(tmp_path / "tpl", {"docx/reference.docx": "not a zip"})
     lib = load_library(make_library(tmp_path / "lib"))

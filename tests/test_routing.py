@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from conftest import REPO, SAMPLES, clause, make_library
 
-from generator import vocabulary as V
-from generator.clauses import ROUTED_KINDS, Library, load_library, parse_clause
+from generator.documents.routing import SCHEMA_ID, routing_json, routing_problems, routing_table, unscoped_obligations
+from generator.documents.selection import select
 from generator.errors import LibraryError
-from generator.profile import Profile, load_profile, validate_profile
-from generator.routing import SCHEMA_ID, routing_json, routing_problems, routing_table, unscoped_obligations
-from generator.selection import select
+from generator.library.clauses import ROUTED_KINDS, Library, load_library, parse_clause
+from generator.profile import vocabulary as V
+from generator.profile.profile import Profile, load_profile, validate_profile
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 SCHEMA = json.loads((REPO / "docs" / "sop.schema.json").read_text(encoding="utf-8"))
@@ -449,7 +449,7 @@ def test_routing_problems_for_lint() -> None:
 def test_lint_reports_an_sop_duty_without_routing_categories(tmp_path) -> None:
     from conftest import clause, make_library
 
-    from generator.lint import lint_library
+    from generator.checks.lint import lint_library
 
     duty = (
         "obligations: [{kind: report, jurisdiction: us, recipient: NCMEC CyberTipline, summary: Report it.}]\n"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from conftest import MINIMAL, clause, make_library
 
-from generator.clauses import load_library
-from generator.conditions import evaluate
-from generator.profile import load_profile
-from generator.selection import select
+from generator.documents.selection import select
+from generator.library.clauses import load_library
+from generator.library.conditions import evaluate
+from generator.profile.profile import load_profile
 
 
 def facts(**kw: object) -> dict:

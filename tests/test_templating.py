@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.errors import RenderError
-from generator.templating import make_env, md_escape, render_text, syntax_problems
+from generator.library.templating import make_env, md_escape, render_text, syntax_problems
 
 CTX = {"company": {"name": "PixelPals"}}
 

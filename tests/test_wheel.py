@@ -64,7 +64,7 @@ def test_installed_wheel_generates_outside_the_repo(wheel: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert (work / "out" / "sop.docx").is_file()
     check = subprocess.run(
-        [sys.executable, "-c", "import generator.clauses as c; print(c.builtin_root('clauses'))"],
+        [sys.executable, "-c", "import generator.library.clauses as c; print(c.builtin_root('clauses'))"],
         cwd=work,
         env=env,
         capture_output=True,

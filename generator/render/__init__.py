@@ -1,11 +1,23 @@
-"""Renderers: one per output format, all reading the same document model."""
+"""Renderers: one per output format, all reading the same document model.
+
+Lives here: Markdown (``markdown.py``), HTML (``html.py``), Word
+(``docx.py``, styles from ``templates/docx/reference.docx``) and PDF through
+LibreOffice (``pdf.py``). Each format module is imported only when used.
+
+May import: ``documents.model``, ``library.templating`` (the template search
+path and the sandboxed environment) and the infrastructure. It never imports
+the rest of ``library``, nor ``profile``, ``review`` or ``checks``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import Document
-from ..skeletons import Templates
+from ..documents.model import Document
+from ..library.templating import Templates
+from .pdf import docx_to_pdf, require_soffice
+
+__all__ = ["Renderer", "docx_to_pdf", "renderer", "require_soffice"]
 
 Renderer = Callable[[Document, Templates], bytes]
 

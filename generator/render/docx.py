@@ -26,8 +26,8 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 
-from ..model import Block, Document, ListBlock, Paragraph, Span, Table, plain_text
-from ..skeletons import Templates
+from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, plain_text
+from ..library.templating import Templates
 
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -14,9 +14,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..model import Block, Document, ListBlock, Paragraph, Span, Table
-from ..skeletons import Templates
-from ..templating import make_env
+from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table
+from ..library.templating import Templates, make_env
 
 
 def spans_html(spans: tuple[Span, ...]) -> str:

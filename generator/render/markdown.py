@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from ..model import Block, Document, ListBlock, Paragraph, Span, Table
-from ..skeletons import Templates
+from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table
+from ..library.templating import Templates
 
 _INLINE = re.compile(r"([\\`*_\[\]<>])")
 _LINE_START = re.compile(r"^([#>+\-=|]|\d+[.)])")

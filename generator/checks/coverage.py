@@ -19,12 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import vocabulary as V
-from .clauses import Clause, Library
-from .conditions import FACTS, mentioned
-from .errors import ProfileError
-from .profile import Profile, validate_profile
-from .selection import Decision, select
+from ..documents import Decision, select
+from ..errors import ProfileError
+from ..library import FACTS, Clause, Library, mentioned
+from ..profile import Profile, validate_profile
+from ..profile import vocabulary as V
 
 #: ToS sections whose clauses promise something the SOP must carry out.
 PROMISE_SECTIONS = ("reporting", "our-response", "authorities", "appeals")

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import vocabulary as V
-from .schema import Checker, describe, did_you_mean
+from ..profile import Checker, describe, did_you_mean
+from ..profile import vocabulary as V
 
 #: fact name -> (kind, allowed values or None)
 FACTS: dict[str, tuple[str, tuple[str, ...] | None]] = {

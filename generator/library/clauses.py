@@ -18,12 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import cache
-from . import vocabulary as V
+from .. import cache
+from ..errors import LibraryError, Problem
+from ..profile import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, YamlProblem, parse_yaml, read_text
+from ..profile import vocabulary as V
 from .conditions import check_condition
-from .errors import LibraryError, Problem
-from .schema import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url
-from .yamlio import YamlProblem, parse_yaml, read_text
 
 ID_RE = re.compile(r"^(tos|sop|tips)(\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+$")
@@ -338,7 +337,7 @@ def builtin_root(kind: str) -> Path:
     packaged = resources.files("generator") / kind
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / kind
+    return Path(__file__).resolve().parents[2] / kind
 
 
 def load_library(root: str | Path | None = None) -> Library:

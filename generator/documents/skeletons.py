@@ -7,15 +7,13 @@ folder given with ``--templates`` is searched first, then the built-in one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import vocabulary as V
-from .clauses import builtin_root
-from .errors import LibraryError
-from .schema import Bool, Checker, Enum, ListOf, Mapping, Str
-from .yamlio import YamlProblem, parse_yaml, read_text
+from ..errors import LibraryError
+from ..library import Skeleton, Templates, builtin_root
+from ..profile import Bool, Checker, Enum, ListOf, Mapping, Str, YamlProblem, parse_yaml, read_text
+from ..profile import vocabulary as V
 
 #: Generated content a skeleton section can hold, built from clause metadata
 #: rather than clause text (see generator/routing.py).
@@ -57,37 +55,6 @@ COMMON_SCHEMA = Mapping(
         "effective_date_missing": Str("Shown when the profile sets no effective date."),
     }
 )
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    """A loaded document skeleton."""
-
-    doc: str
-    file: str
-    data: dict[str, Any]
-
-    @property
-    def section_ids(self) -> list[str]:
-        """Section ids in document order."""
-        return [s["id"] for s in self.data["sections"]]
-
-
-@dataclass(frozen=True)
-class Templates:
-    """The template search path and the skeletons and common text it holds."""
-
-    search_path: tuple[Path, ...]
-    skeletons: dict[str, Skeleton]
-    common: dict[str, Any]
-
-    def find(self, relative: str) -> Path:
-        """Return the first file named ``relative`` on the search path."""
-        for base in self.search_path:
-            candidate = base / relative
-            if candidate.is_file():
-                return candidate
-        raise LibraryError(f"Template {relative} not found in {', '.join(map(str, self.search_path))}")
 
 
 def load_templates(user_dir: str | Path | None = None) -> Templates:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 
-from . import vocabulary as V
-from .clauses import Clause, Library
-from .errors import Problem, RenderError
+from ..errors import Problem, RenderError
+from ..library import Clause, Library, clause_context, render_text
+from ..profile import Profile
+from ..profile import vocabulary as V
 from .mdparse import MarkdownProblem, parse_markdown
 from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Section, Span
-from .profile import Profile
 from .selection import Decision, selected
 from .skeletons import Templates
-from .templating import clause_context, render_text
 
 
 def render_markdown_blocks(source: str, context: dict, shown: str, first_line: int = 1) -> list[Block]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clauses import Clause, Library
-from .conditions import evaluate
-from .profile import Profile
+from ..library import Clause, Library, evaluate
+from ..profile import Profile
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Problem
+from ..errors import Problem
 
 MISSING: Any = object()
 

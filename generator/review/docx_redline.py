@@ -14,8 +14,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from ..redline import RUnit
-from .docx import FIXED_TIME, save_deterministic
+from ..render.docx import FIXED_TIME, save_deterministic
+from .redline import RUnit
 
 AUTHOR = "policygen"
 DATE = "2000-01-01T00:00:00Z"

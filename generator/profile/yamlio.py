@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from ..errors import Problem
 
 _CBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C loader where libyaml exists
 

@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from . import cache
+from .. import cache
 from .model import Block, ListBlock, ListItem, Paragraph, Span
 
 

@@ -10,11 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clauses import Library, load_library
-from .errors import LibraryError, Problem
-from .mdparse import MarkdownProblem
-from .skeletons import Templates, load_templates
-from .templating import syntax_problems
+from ..documents import MarkdownProblem, Templates, load_templates
+from ..errors import LibraryError, Problem
+from ..library import Library, load_library, syntax_problems
 
 DEFAULT_MAX_AGE_DAYS = 365
 
@@ -77,7 +75,7 @@ def lint_library(
 
 def _links(library: Library, errors: list[Problem]) -> None:
     ids = list(library.clauses)
-    from .schema import did_you_mean
+    from ..profile import did_you_mean
 
     for clause in library.clauses.values():
         for kind in ("requires", "excludes", "implements"):
@@ -103,7 +101,7 @@ def _links(library: Library, errors: list[Problem]) -> None:
 
 
 def _sections(library: Library, templates: Templates, errors: list[Problem]) -> None:
-    from .schema import did_you_mean
+    from ..profile import did_you_mean
 
     for clause in library.clauses.values():
         skeleton = templates.skeletons[clause.doc]
@@ -122,7 +120,7 @@ def _templates(library: Library, errors: list[Problem]) -> None:
     """Check every body's template syntax, variables, filters and Markdown (cached per library)."""
     import json
 
-    from . import cache
+    from .. import cache
 
     digest = cache.key("lint-templates", *(c.file + c.content_hash for c in library.clauses.values()))
     data = cache.load("lint", digest)
@@ -139,7 +137,7 @@ def _templates(library: Library, errors: list[Problem]) -> None:
 
 
 def _check_templates(library: Library, errors: list[Problem]) -> None:
-    from .mdparse import parse_markdown
+    from ..documents import parse_markdown
 
     for clause in library.clauses.values():
         found = syntax_problems(clause.body, clause.file, clause.body_line)
@@ -191,8 +189,8 @@ def _verification(library: Library, errors: list[Problem]) -> None:
 
 
 def _coverage(library: Library, errors: list[Problem]) -> None:
+    from ..documents import select
     from . import coverage as cov
-    from .selection import select
 
     for clause in library.clauses.values():
         is_promise = clause.doc == "tos" and clause.section in cov.PROMISE_SECTIONS
@@ -229,7 +227,7 @@ def _coverage(library: Library, errors: list[Problem]) -> None:
 
 def _routing(library: Library, errors: list[Problem]) -> None:
     """Every SOP report, notify or preserve duty names the routing categories it applies to (for sop.json)."""
-    from .routing import unscoped_obligations
+    from ..documents import unscoped_obligations
 
     errors.extend(unscoped_obligations(library.clauses.values()))
 
@@ -241,11 +239,11 @@ def _consistency(library: Library, templates: Templates, errors: list[Problem]) 
     there (an installed wheel has none). Promise backing for the pairs is
     already reported by ``_coverage``, so the pairs run the other rules.
     """
+    from ..errors import PolicyGenError
+    from ..profile import load_profile
     from . import consistency
-    from .errors import PolicyGenError
-    from .profile import load_profile
 
-    folder = Path(__file__).resolve().parent.parent / "samples"
+    folder = Path(__file__).resolve().parents[2] / "samples"
     samples = []
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         try:

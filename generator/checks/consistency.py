@@ -38,14 +38,11 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .clauses import Clause, Library
-from .conditions import evaluate
+from ..documents import Block, Decision, Document, ListBlock, Paragraph, Span, Templates, block_text
+from ..errors import LibraryError, Problem
+from ..library import Clause, Library, evaluate
+from ..profile import Profile
 from .coverage import PROMISE_SECTIONS, facts_in, pair_profile, unbacked_promises
-from .errors import LibraryError, Problem
-from .model import Block, Document, ListBlock, Paragraph, Span, block_text
-from .profile import Profile
-from .selection import Decision
-from .skeletons import Templates
 
 #: Every rule :func:`check` knows, in the order they are reported.
 RULES: tuple[str, ...] = ("promises", "authorities", "channels", "text")
@@ -471,7 +468,7 @@ def lint_profiles(library: Library | None = None) -> list[tuple[str, Profile]]:
     size can change the result (see :func:`_team_matters`), or with no
     library, one per team size.
     """
-    from . import vocabulary as V
+    from ..profile import vocabulary as V
 
     sizes = list(V.TEAM_SIZES) if library is None or _team_matters(library) else [None]
     out = []
@@ -500,8 +497,7 @@ def library_problems(
     Raises:
         RenderError: when a sample's documents cannot be assembled.
     """
-    from .assemble import assemble
-    from .selection import select
+    from ..documents import assemble, select
 
     seen: dict[Problem, list[str]] = {}
     for label, profile in lint_profiles(library):

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from html import escape as html_escape
 
-from .model import Block, Document, ListBlock, Paragraph, plain_text
-from .render.markdown import escape as md_escape
+from ..documents import Block, Document, ListBlock, Paragraph, plain_text
+from ..render.markdown import escape as md_escape
 
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 

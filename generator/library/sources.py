@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
+from ..errors import LibraryError, Problem, UsageError
 from .clauses import Library, load_library
-from .errors import LibraryError, Problem, UsageError
 
 LOCK_FORMAT = "policygen-lock/1"
 

@@ -23,12 +23,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import __version__
-from . import vocabulary as V
-from .clauses import Clause, Library
-from .errors import LibraryError, Problem
+from .. import __version__
+from ..errors import LibraryError, Problem
+from ..library import Clause, Library
+from ..profile import Profile
+from ..profile import vocabulary as V
 from .model import Block, Span, Table
-from .profile import Profile
 from .selection import Decision
 
 #: The format identifier; bumped only for a change that breaks existing readers.

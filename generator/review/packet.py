@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from . import vocabulary as V
-from .assemble import assemble
-from .clauses import Library
+from ..documents import Templates, assemble, select
+from ..library import Library
+from ..output import safe_name
+from ..profile import Profile
+from ..profile import vocabulary as V
 from .diff import CLASSES, DiffResult, changed_citations, diff_decisions, summary_json, summary_markdown
-from .output import safe_name
-from .profile import Profile
+from .docx_redline import render_redline_docx
 from .redline import RUnit, flatten, redline, to_html, to_markdown
-from .render.docx_redline import render_redline_docx
-from .selection import select
-from .skeletons import Templates
 
 
 @dataclass

@@ -17,6 +17,7 @@ import functools
 import re
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,8 @@ import jinja2
 from jinja2 import StrictUndefined, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from . import vocabulary as V
-from .errors import Problem, RenderError
+from ..errors import LibraryError, Problem, RenderError
+from ..profile import vocabulary as V
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
 
@@ -210,7 +211,7 @@ def _compiled(source: str, shown: str) -> jinja2.Template:
     """
     import marshal
 
-    from . import cache
+    from .. import cache
 
     env = clause_env()
     digest = cache.key("jinja", jinja2.__version__, source)
@@ -236,3 +237,34 @@ def _template_line(exc: BaseException) -> int | None:
         if frame.filename == "<template>" or (frame.filename and not frame.filename.endswith(".py")):
             line = frame.lineno
     return line
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A loaded document skeleton."""
+
+    doc: str
+    file: str
+    data: dict[str, Any]
+
+    @property
+    def section_ids(self) -> list[str]:
+        """Section ids in document order."""
+        return [s["id"] for s in self.data["sections"]]
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The template search path and the skeletons and common text it holds."""
+
+    search_path: tuple[Path, ...]
+    skeletons: dict[str, Skeleton]
+    common: dict[str, Any]
+
+    def find(self, relative: str) -> Path:
+        """Return the first file named ``relative`` on the search path."""
+        for base in self.search_path:
+            candidate = base / relative
+            if candidate.is_file():
+                return candidate
+        raise LibraryError(f"Template {relative} not found in {', '.join(map(str, self.search_path))}")

@@ -21,11 +21,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import vocabulary as V
-from .clauses import Clause, Library
-from .profile import Profile
-from .selection import Decision, select
-from .skeletons import Templates, load_templates
+from ..documents import Decision, Templates, load_templates, select
+from ..library import Clause, Library
+from ..profile import Profile
+from ..profile import vocabulary as V
 
 CLASSES = ("substantive", "editorial", "metadata")
 

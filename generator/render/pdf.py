@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import ConverterError
+from ..errors import ConverterError
 
 #: Seconds allowed for LibreOffice to start and convert one document.
 TIMEOUT_START = 120

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import Problem, ProfileError
 from . import vocabulary as V
-from .errors import Problem, ProfileError
 from .schema import (
     Bool,
     Checker,

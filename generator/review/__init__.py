@@ -1,0 +1,15 @@
+"""Legal review of library changes.
+
+Lives here: the clause-level diff and change classification (``diff.py``);
+word-level redlines (``redline.py``); the redline DOCX with native tracked
+changes (``docx_redline.py``); and diff output files and the review packet
+(``packet.py``).
+
+May import: ``profile``, ``library``, ``documents``, ``render`` and the
+infrastructure. Nothing below the top floor imports it.
+"""
+
+from .diff import summary_json, summary_markdown
+from .packet import diff_files, packet_files, review_libraries, review_profiles
+
+__all__ = ["diff_files", "packet_files", "review_libraries", "review_profiles", "summary_json", "summary_markdown"]
