@@ -313,3 +313,41 @@ def profiles_in(folder: str | Path) -> list[Path]:
     if not found:
         raise UsageError(f"--samples {folder}: no *.yaml profiles in it")
     return found
+
+
+def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[str], list[list[str]], str | None]:
+    """Return ``(headers, rows, note)`` for ``policygen list WHAT``.
+
+    WHAT is one of services, jurisdictions, features, clauses, fields, facts
+    or documents. Only ``clauses`` reads the library (``library_dir`` or the
+    built-in one); its note counts the clauses.
+    """
+    if what == "services":
+        return ["id", "service", "description"], [[t.id, t.label, t.description] for t in V.SERVICES.values()], None
+    if what == "jurisdictions":
+        rows = [[t.id, t.label, t.description] for t in V.JURISDICTIONS.values()]
+        rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
+        return ["id", "jurisdiction", "law it brings in"], rows, None
+    if what == "documents":
+        return ["id", "document", "description"], [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()], None
+    if what == "features":
+        return ["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()], None
+    if what == "fields":
+        from .profile import field_reference
+
+        return ["field", "", "allowed", "meaning"], [list(r) for r in field_reference()], None
+    if what == "facts":
+        from .library import FACT_DOCS, FACTS
+
+        return ["fact", "kind", "true when"], [[k, FACTS[k][0], FACT_DOCS[k]] for k in FACTS], None
+    if what == "clauses":
+        library = load_library(library_dir)
+        rows = [
+            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()] for c in library.clauses.values()
+        ]
+        return (
+            ["id", "doc", "section", "version", "reviewed"],
+            rows,
+            f"{len(rows)} clauses in {library.name} {library.version}",
+        )
+    raise UsageError(f"Unknown list {what!r}")

@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .errors import PolicyGenError, UsageError
 from .profile import vocabulary as V
+from .tables import text_table
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -207,7 +208,7 @@ def explain(
         click.echo(json.dumps(rows, indent=2))
         return
     rows = [[d.clause.id, "yes" if d.included else "no", d.reason] for d in decisions]
-    _table(["clause", "included", "why"], rows)
+    click.echo(text_table(["clause", "included", "why"], rows), nl=False)
     n = sum(d.included for d in decisions)
     click.echo(f"\n{n} of {len(decisions)} clauses included.")
 
@@ -229,39 +230,12 @@ def list_(what: str, library_dir: Path | None) -> None:
         policygen list services
         policygen list fields
     """
-    if what == "services":
-        _table(
-            ["id", "service", "description"],
-            [[t.id, t.label, t.description] for t in V.SERVICES.values()],
-        )
-    elif what == "jurisdictions":
-        rows = [[t.id, t.label, t.description] for t in V.JURISDICTIONS.values()]
-        rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
-        _table(["id", "jurisdiction", "law it brings in"], rows)
-    elif what == "documents":
-        _table(
-            ["id", "document", "description"],
-            [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()],
-        )
-    elif what == "features":
-        _table(["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()])
-    elif what == "fields":
-        from .profile import field_reference
+    from . import api
 
-        _table(["field", "", "allowed", "meaning"], [list(r) for r in field_reference()])
-    elif what == "facts":
-        from .library import FACT_DOCS, FACTS
-
-        _table(["fact", "kind", "true when"], [[k, FACTS[k][0], FACT_DOCS[k]] for k in FACTS])
-    else:
-        from .library import load_library
-
-        library = load_library(library_dir)
-        rows = [
-            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()] for c in library.clauses.values()
-        ]
-        _table(["id", "doc", "section", "version", "reviewed"], rows)
-        click.echo(f"\n{len(rows)} clauses in {library.name} {library.version}")
+    headers, rows, note = api.vocabulary(what, library_dir)
+    click.echo(text_table(headers, rows), nl=False)
+    if note:
+        click.echo(f"\n{note}")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -366,20 +340,8 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
     library = load_library(library_dir)
     cells = cov.matrix(library)
     if fmt == "table":
-        headers = ["service", *V.JURISDICTIONS]
-        table = [
-            [
-                s,
-                *[
-                    "{tos}/{sop}/{tips}".format(**c.counts) + (" GAP" if c.missing else "")
-                    for c in cells
-                    if c.service == s
-                ],
-            ]
-            for s in V.SERVICES
-        ]
         click.echo("Clauses per pair as tos/sop/tips; GAP marks a missing topic.\n")
-        _table(headers, table)
+        click.echo(text_table(*cov.terminal_rows(cells)), nl=False)
         text = None
     else:
         text = cov.render_report(cells, fmt, library)
@@ -667,20 +629,6 @@ def init(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    """Print a plain, aligned table (last column not padded)."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers) - 1)]
-
-    def line(cells: list[str]) -> str:
-        padded = [str(c).ljust(w) for c, w in zip(cells[:-1], widths, strict=False)]
-        return "  ".join([*padded, str(cells[-1])]).rstrip()
-
-    click.echo(line(headers))
-    click.echo(line(["-" * len(h) for h in headers]))
-    for r in rows:
-        click.echo(line(r))
 
 
 def main() -> None:

@@ -245,6 +245,19 @@ def rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
     return headers, out
 
 
+def terminal_rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the terminal matrix: ``tos/sop/tips`` counts per pair, ``GAP`` where a topic is missing."""
+    headers = ["service", *V.JURISDICTIONS]
+    table = [
+        [
+            s,
+            *["{tos}/{sop}/{tips}".format(**c.counts) + (" GAP" if c.missing else "") for c in cells if c.service == s],
+        ]
+        for s in V.SERVICES
+    ]
+    return headers, table
+
+
 def render_report(cells: list[Cell], fmt: str, library: Library) -> str:
     """Render the coverage matrix as ``md``, ``html`` or ``csv`` text."""
     import csv

@@ -12,7 +12,7 @@ never imports ``documents``, ``render``, ``review`` or ``checks``.
 from .clauses import Clause, Library, builtin_root, load_library
 from .conditions import FACT_DOCS, FACTS, evaluate, mentioned
 from .sources import library_source, lock_bytes
-from .templating import Skeleton, Templates, clause_context, make_env, render_text, syntax_problems
+from .templating import Skeleton, Templates, clause_context, render_text, syntax_problems
 
 __all__ = [
     "Clause",
@@ -27,7 +27,6 @@ __all__ = [
     "library_source",
     "load_library",
     "lock_bytes",
-    "make_env",
     "mentioned",
     "render_text",
     "syntax_problems",
