@@ -214,8 +214,8 @@ def _package(filename: str) -> str:
         return name[:-3] if name.endswith(".py") else name
     try:
         rel = p.resolve().relative_to(ROOT)
-        if rel.parts[0] == "generator":
-            return "generator." + (rel.parts[1][:-3] if len(rel.parts) == 2 else rel.parts[1])
+        if rel.parts[0] == "generator":  # one row per module, subpackages included: generator.render.docx
+            return ".".join(rel.with_suffix("").parts)
         return str(rel.parts[0])
     except (ValueError, IndexError, OSError):
         pass
