@@ -453,3 +453,14 @@ def test_git_source_never_reads_big_files_into_memory(repo: Path, profile: Path)
     code, peak_kib = map(int, out.stdout.split())
     assert code == 0
     assert peak_kib < 200 * 1024, f"peak memory {peak_kib // 1024} MiB for a 300 MiB file that is never needed"
+
+
+@pytest.mark.parametrize("name", ["../x.md", "/abs/x.md", "redline/../../x.md", ".hidden", "a//b.md", "a\x00b"])
+def test_review_packet_names_stay_inside_the_output_folder(name: str) -> None:
+    """Defence in depth: a file name built from an id or a profile name cannot leave the packet folder."""
+    from generator.errors import OutputError
+    from generator.review.packet import _checked
+
+    with pytest.raises(OutputError, match="Refusing to write"):
+        _checked({"summary.md": b"", name: b""})
+    assert _checked({"summary.md": b"", "redline/pixel-pals/tos.docx": b""})
