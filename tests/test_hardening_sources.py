@@ -381,6 +381,15 @@ def test_committed_symlink_under_clauses_is_exit_2(repo: Path, profile: Path, sc
     _no_temp_paths(result.output, scratch)
 
 
+def test_committed_submodule_under_clauses_is_exit_2(repo: Path, profile: Path, scratch: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD").stdout.decode().strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{head},clauses/vendor")
+    git(repo, "commit", "-qm", "submodule")
+    result = run("diff", "git:HEAD", V2, "--profile", profile, cwd=repo)
+    refused(result, "git:HEAD:clauses/vendor", "submodule")
+    _no_temp_paths(result.output, scratch)
+
+
 def test_git_errors_name_the_revision_and_path(repo: Path, profile: Path, scratch: Path) -> None:
     (repo / "clauses" / "sop" / "broken.md").write_text("no front matter\n")
     (repo / "clauses" / "library.yaml").write_text("name: x\nversion: one\n")
