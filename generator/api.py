@@ -167,6 +167,7 @@ def generate(
     templates_dir: str | Path | None = None,
     progress: Callable[[Profile], None] | None = None,
     lock: str | Path | None = None,
+    allow_drift: bool = False,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -178,7 +179,8 @@ def generate(
     With ``lock``: if the lockfile exists, the documents are generated from
     the exact clause texts it pins (``library_dir`` must not be given); if
     not, the library used is written to it, so the same documents can be
-    regenerated later.
+    regenerated later. A lockfile written by another policygen version or
+    with other templates is refused unless ``allow_drift``.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input.
@@ -195,20 +197,19 @@ def generate(
         require_soffice()  # fail before any work when LibreOffice is missing
     loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
     lock_out: dict[str, bytes] = {}
-    if lock is not None and Path(lock).exists():
+    templates = load_templates(templates_dir)
+    if lock is not None and (Path(lock).exists() or Path(lock).is_symlink()):
         if library_dir is not None:
             raise UsageError("--lock with an existing lockfile pins the library; leave out --library")
-        from .library import library_source
+        from .library import load_lock, templates_digest
 
-        with library_source(lock) as pinned:
-            library = pinned
+        library = load_lock(lock, templates_digest=templates_digest(templates.search_path), allow_drift=allow_drift)
     else:
         library = load_library(library_dir)
         if lock is not None:
-            from .library import lock_bytes
+            from .library import lock_bytes, templates_digest
 
-            lock_out[str(lock)] = lock_bytes(library)
-    templates = load_templates(templates_dir)
+            lock_out[str(lock)] = lock_bytes(library, templates_digest(templates.search_path))
     folders: dict[str, str] = {}
     if len(loaded) > 1:
         for p in loaded:
@@ -247,28 +248,30 @@ def diff(
     *,
     against: str | Path | None = None,
     templates_dir: str | Path | None = None,
+    allow_drift: bool = False,
 ) -> list:
     """Compare documents for legal review; return one ``ProfileReview`` per profile.
 
     ``old`` and ``new`` are library folders, ``git:REV[:PATH]`` or lockfiles.
     With ``against``, one profile is compared with another on one library
-    (``old``, or the built-in one).
+    (``old``, or the built-in one). A lockfile written by another policygen
+    version or with other templates is refused unless ``allow_drift``.
 
     Raises:
         PolicyGenError: for bad paths, revisions, profiles or libraries.
     """
-    from .library import library_source
     from .review import review_libraries, review_profiles
 
     templates = load_templates(templates_dir)
+    source = _sources(templates, allow_drift)
     if against is not None:
         if len(profiles) != 1 or new is not None:
             raise UsageError("--against compares one --profile with another on one library")
-        with library_source(old) as library:
+        with source(old) as library:
             return [review_profiles(library, load_profile(profiles[0]), load_profile(against), templates)]
     if old is None or new is None:
         raise UsageError("diff needs OLD and NEW (library folders, git:REV or lockfiles)")
-    with library_source(old) as old_lib, library_source(new) as new_lib:
+    with source(old) as old_lib, source(new) as new_lib:
         if not profiles:
             raise UsageError("diff needs at least one --profile (or --samples DIR)")
         loaded = [load_profile(p) for p in profiles]
@@ -285,19 +288,32 @@ def review_packet(
     templates_dir: str | Path | None = None,
     today: dt.date | None = None,
     max_age_days: int = 365,
+    allow_drift: bool = False,
 ) -> tuple[list, list[Path]]:
-    """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written)."""
-    from .library import library_source
+    """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written).
+
+    OLD and NEW are as for :func:`diff`, ``allow_drift`` too.
+    """
     from .review import packet_files, review_libraries
 
     if not profiles:
         raise UsageError("review needs profiles: --samples DIR or --profile FILE")
     templates = load_templates(templates_dir)
+    source = _sources(templates, allow_drift)
     loaded = [load_profile(p) for p in profiles]
-    with library_source(old) as old_lib, library_source(new) as new_lib:
+    with source(old) as old_lib, source(new) as new_lib:
         reviews = [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
         files = packet_files(reviews, old_lib, new_lib, today=today or dt.date.today(), max_age_days=max_age_days)
     return reviews, write_files(Path(out_dir), files, force=force)
+
+
+def _sources(templates: Templates, allow_drift: bool) -> Callable:
+    """``library_source`` bound to the templates in use, for lockfile drift checks."""
+    from functools import partial
+
+    from .library import library_source, templates_digest
+
+    return partial(library_source, templates_digest=templates_digest(templates.search_path), allow_drift=allow_drift)
 
 
 def profiles_in(folder: str | Path) -> list[Path]:

@@ -53,6 +53,12 @@ library_option = click.option(
     default=None,
     help="Clause library folder to use instead of the built-in one.",
 )
+allow_drift_option = click.option(
+    "--allow-drift",
+    is_flag=True,
+    help="Use a lockfile although it was written by another policygen version or with other templates "
+    "(its clause texts must still match their hashes and its digest).",
+)
 templates_option = click.option(
     "--templates",
     "templates_dir",
@@ -117,6 +123,7 @@ def cli() -> None:
     default=None,
     help="Lockfile: if it exists, generate from the exact clauses it pins; if not, write it.",
 )
+@allow_drift_option
 @library_option
 @templates_option
 def generate(
@@ -127,6 +134,7 @@ def generate(
     force: bool,
     quiet: bool,
     lock: Path | None,
+    allow_drift: bool,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -134,7 +142,8 @@ def generate(
 
     Every profile is checked and every document rendered before anything is
     written; a bad profile writes nothing. Existing files are kept unless
-    --force is given.
+    --force is given. An existing --lock file must have been written by this
+    policygen version with the same templates, unless --allow-drift.
 
     \b
     Example:
@@ -163,6 +172,7 @@ def generate(
             templates_dir=templates_dir,
             progress=(lambda _p: bar.update(1)) if bar is not None else None,
             lock=lock,
+            allow_drift=allow_drift,
         )
     finally:
         if bar is not None:
@@ -401,6 +411,7 @@ def _with(options: list) -> Any:
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), help="Write summary and redlines here.")
 @click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@allow_drift_option
 @templates_option
 @click.pass_context
 def diff(
@@ -413,13 +424,15 @@ def diff(
     out_dir: Path | None,
     force: bool,
     as_json: bool,
+    allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
     """Show what changes in a profile's documents between two clause libraries.
 
     OLD and NEW are library folders, git revisions of this repository
     (git:HEAD~1, git:v1.2, or git:REV:path/to/clauses) read without touching
-    the working tree, or lockfiles from `generate --lock`. Prints a
+    the working tree, or lockfiles from `generate --lock` (written by this
+    version with the same templates, unless --allow-drift). Prints a
     clause-level summary: clauses added, removed, moved and changed, each
     classified substantive, editorial or metadata, with a suggested
     consequence. With -o DIR it also writes summary.{md,html,json} and a
@@ -437,7 +450,9 @@ def diff(
     from .output import write_files
     from .review import diff_files, summary_json, summary_markdown
 
-    reviews = api.diff(old, new, _profiles(profiles, samples), against=against, templates_dir=templates_dir)
+    reviews = api.diff(
+        old, new, _profiles(profiles, samples), against=against, templates_dir=templates_dir, allow_drift=allow_drift
+    )
     results = [r.result for r in reviews]
     if out_dir is not None:
         written = write_files(out_dir, diff_files(reviews), force=force)
@@ -463,6 +478,7 @@ def diff(
     help="List clauses whose last_reviewed is older than this many days.",
 )
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date for --max-age (default: today).")
+@allow_drift_option
 @templates_option
 @click.pass_context
 def review(
@@ -475,6 +491,7 @@ def review(
     force: bool,
     max_age: int,
     today: dt.datetime | None,
+    allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
     """Write a review packet for counsel: everything that changed from OLD to NEW.
@@ -500,6 +517,7 @@ def review(
         templates_dir=templates_dir,
         today=today.date() if today else None,
         max_age_days=max_age,
+        allow_drift=allow_drift,
     )
     changed = [r for r in reviews if r.result.changes]
     click.echo(f"{len(changed)} of {len(reviews)} profiles change. Wrote {len(written)} files to {out_dir}/")

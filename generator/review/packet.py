@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 from ..documents import Templates, assemble, select
+from ..errors import OutputError
 from ..library import Library
 from ..output import safe_name
 from ..profile import Profile
@@ -112,6 +114,18 @@ def _page(title: str, body: str) -> str:
     )
 
 
+#: A packet file name: folders and names of safe characters, none starting with "." (so no "..").
+_SAFE_REL = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+
+
+def _checked(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Refuse any file name that could leave the output folder (defence in depth: names come from ids)."""
+    for name in files:
+        if not _SAFE_REL.match(name):
+            raise OutputError(f"Refusing to write {name!r}: not a plain relative name inside the output folder")
+    return files
+
+
 def diff_files(reviews: list[ProfileReview]) -> dict[str, bytes]:
     """Return the files ``policygen diff -o DIR`` writes."""
     results = [r.result for r in reviews]
@@ -129,7 +143,7 @@ def diff_files(reviews: list[ProfileReview]) -> dict[str, bytes]:
             files[f"{prefix}{doc}.md"] = to_markdown(units, heading).encode()
             files[f"{prefix}{doc}.html"] = to_html(units, heading).encode()
             files[f"{prefix}{doc}.docx"] = render_redline_docx(units, heading, label)
-    return files
+    return _checked(files)
 
 
 def impact_table(reviews: list[ProfileReview]) -> tuple[list[str], list[list[str]]]:
@@ -205,4 +219,4 @@ def packet_files(
         "- `citations.md` — citations added or removed in the library.\n"
         f"- `stale.md` — clauses last reviewed more than {max_age_days} days ago.\n"
     ).encode()
-    return files
+    return _checked(files)
