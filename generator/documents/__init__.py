@@ -12,12 +12,13 @@ May import: ``profile``, ``library`` and the infrastructure. It never imports
 
 from .assemble import assemble
 from .mdparse import MarkdownProblem, parse_markdown
-from .model import Block, Document, ListBlock, Paragraph, Span, Table, block_text, plain_text
+from .model import LINK_SCHEMES, Block, Document, ListBlock, Paragraph, Span, Table, block_text, plain_text, safe_href
 from .routing import quick_reference, routing_json, routing_table, unscoped_obligations
 from .selection import Decision, select
 from .skeletons import Templates, load_templates
 
 __all__ = [
+    "LINK_SCHEMES",
     "Block",
     "Decision",
     "Document",
@@ -35,6 +36,7 @@ __all__ = [
     "quick_reference",
     "routing_json",
     "routing_table",
+    "safe_href",
     "select",
     "unscoped_obligations",
 ]
