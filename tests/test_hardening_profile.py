@@ -349,3 +349,292 @@ def test_readme_says_what_emails_and_urls_are_valid() -> None:
     for row in rows:
         assert "IP address" in row, row
     assert "RFC 5322" in next(r for r in rows if "contact.safety" in r)
+
+
+# -- "Done when": random profiles from the full Unicode range -------------------------------------
+#
+# Design (the fast suite must stay fast, so the 2,000 cases cannot each build
+# documents, which costs ~80 ms and ~4 ms for the consistency text rule alone):
+#
+# * Once per module, a few base profiles (sample service mixes, every company
+#   field set) are selected and assembled with sentinel values in the company
+#   fields, and every consistency rule is asserted clean for them. Clause
+#   selection does not depend on the text fields, so the ``promises``,
+#   ``authorities`` and ``channels`` rules hold for every case of that base.
+# * Each of the 2,000 cases draws the company text fields from the full
+#   Unicode range (controls, noncharacters, bidi marks, lone surrogates
+#   included), contacts from RFC 5322 dot-atom forms (and some invalid ones),
+#   and a website. It validates the profile; a rejection must be a clean
+#   ProfileError naming the field (and the code point for a bad character).
+#   An accepted profile's values replace the sentinels in the clauses that
+#   show them, and the real consistency ``text`` rule runs on those clauses:
+#   it must find no contradiction. Clauses without a profile value cannot
+#   change, except for the "URL on the company's own domain" test, which
+#   random domains never hit; the full builds below cover whole documents.
+# * A few cases (a smaller number) run the whole CLI build (Markdown, HTML,
+#   DOCX) from a YAML file: exit 0, or exit 2 with a message, never a
+#   traceback and never "contradict" for a profile the schema accepts.
+
+import dataclasses  # noqa: E402
+import functools  # noqa: E402
+import json  # noqa: E402
+
+import yaml  # noqa: E402
+from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SENTINELS = {
+    "name": "Qqname",
+    "legal_name": "Qqlegal",
+    "governing_law": "Qqlaw",
+    "website": "https://qq-website.example/",
+    "safety": "qq.safety@qq-safety.example",
+    "legal": "qq.legal@qq-legal.example",
+    "law_enforcement": "qq.le@qq-le.example",
+}
+BASES = ("boxdrop", "pixelpals", "campfire", "littlesnaps")
+SPECIAL = [
+    *"\x00\x07\x09\x0a\x0d\x1b\x7f\x80\x85\x9f",
+    *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c",
+    *"\ufdd0\ufdef\ufffe\uffff\U0001fffe\U0010ffff\ud800\udfff",
+    *"\ufeff\u00ad\u200b\u2028\u2029\u00a0\ue000",
+]
+ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~"
+
+
+def _base_raw(name: str) -> dict:
+    raw = yaml.safe_load((REPO / "samples" / f"{name}.yaml").read_text(encoding="utf-8"))
+    raw["company"] = {
+        "name": SENTINELS["name"],
+        "legal_name": SENTINELS["legal_name"],
+        "website": SENTINELS["website"],
+        "contact": {k: SENTINELS[k] for k in ("safety", "legal", "law_enforcement")},
+    }
+    raw["governing_law"] = SENTINELS["governing_law"]
+    return raw
+
+
+@functools.lru_cache(maxsize=1)
+def _bases() -> list:
+    """The base profiles, selected and assembled once (a plain cache, not a fixture: Hypothesis
+    would print a fixture's value with every failing example)."""
+    from generator.checks import consistency
+    from generator.documents import assemble, select
+    from generator.documents.skeletons import load_templates
+    from generator.library.clauses import load_library
+    from generator.profile.profile import validate_profile
+
+    library, templates = load_library(), load_templates()
+    out = []
+    for name in BASES:
+        raw = _base_raw(name)
+        profile = validate_profile(raw, f"<{name}>")
+        decisions = select(library, profile)
+        documents = {doc: assemble(doc, decisions, library, templates, profile) for doc in templates.skeletons}
+        assert consistency.check(decisions, documents, profile) == []
+        out.append((raw, decisions, _with_sentinels(documents)))
+    return out
+
+
+def _with_sentinels(documents: dict) -> dict:
+    """Keep only the clauses that show a sentinel (a profile value), each flattened to one span.
+
+    The consistency ``text`` rule reads a clause's blocks as their joined text
+    plus the links of their spans; a clause reduced to one paragraph holding
+    that text and its links reads the same, and is quick to copy per case.
+    """
+    from generator.documents import Paragraph, Span, block_text
+
+    kept = {}
+    for kind, document in documents.items():
+        sections = []
+        for section in document.sections:
+            clauses = []
+            for c in section.clauses:
+                text = "\n".join(block_text(b) for b in c.blocks)
+                if any(v in text for v in SENTINELS.values()):
+                    links = tuple(Span("", href=s.href) for s in _all_spans(c.blocks) if s.href)
+                    clauses.append(dataclasses.replace(c, blocks=[Paragraph((Span(text), *links))]))
+            if clauses:
+                sections.append(dataclasses.replace(section, clauses=clauses, intro=[]))
+        kept[kind] = dataclasses.replace(document, sections=sections)
+    return kept
+
+
+def _all_spans(blocks):
+    from generator.documents import ListBlock, Paragraph
+
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            yield from b.spans
+        elif isinstance(b, ListBlock):
+            for item in b.items:
+                yield from item.spans
+                yield from _all_spans(item.children)
+
+
+def _substitute(documents: dict, pairs: list[tuple[str, str]]) -> dict:
+    """Return the flattened documents with every sentinel replaced by the profile's value."""
+    from generator.documents import Paragraph, Span
+
+    out = {}
+    for kind, document in documents.items():
+        sections = []
+        for section in document.sections:
+            clauses = []
+            for c in section.clauses:
+                (para,) = c.blocks
+                text = para.spans[0].text
+                for old, new in pairs:
+                    text = text.replace(old, new)
+                clauses.append(dataclasses.replace(c, blocks=[Paragraph((Span(text), *para.spans[1:]))]))
+            sections.append(dataclasses.replace(section, clauses=clauses))
+        out[kind] = dataclasses.replace(document, sections=sections)
+    return out
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#: Any text the schema should accept: letters, marks, numbers, punctuation, symbols, spaces,
+#: private use and format characters (ZWJ, LRM) other than the bidi overrides and isolates.
+fine_texts = st.text(
+    st.characters(codec="utf-8", categories=["L", "M", "N", "P", "S", "Zs", "Co", "Cf"], exclude_characters=BIDI),
+    min_size=1,
+    max_size=20,
+)
+#: Anything at all: the full range (surrogates and controls included) and the special characters.
+any_texts = st.one_of(
+    st.text(st.characters(), min_size=1, max_size=20),
+    st.lists(st.one_of(st.characters(), st.sampled_from(SPECIAL)), min_size=1, max_size=10).map("".join),
+)
+texts = st.one_of(fine_texts, any_texts)
+atoms = st.text(st.sampled_from(ATEXT), min_size=1, max_size=8)
+_alnum = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789"), min_size=1, max_size=5)
+labels = st.builds(lambda a, b: f"{a}-{b}" if b else a, _alnum, st.none() | _alnum)
+domains = st.builds(
+    lambda ls, tld: ".".join([*ls, tld]),
+    st.lists(labels, min_size=1, max_size=3),
+    st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=1, max_size=4),
+)
+good_emails = st.builds(lambda local, d: f"{'.'.join(local)}@{d}", st.lists(atoms, min_size=1, max_size=3), domains)
+emails = st.one_of(
+    good_emails,
+    good_emails,
+    good_emails,
+    st.sampled_from(["a@10.0.0.1", "a@[10.0.0.1]", '"a b"@p.example', ".a@p.example", "a@p", "a@p..example"]),
+    texts,
+)
+good_urls = st.builds(
+    lambda scheme, d, port, path: f"{scheme}://{d}{port}{path}",
+    st.sampled_from(["https", "http", "HTTPS"]),
+    domains,
+    st.sampled_from(["", ":8443"]),
+    st.text(st.sampled_from("/abcXYZ019-._~!$&'()*+,;=:@%?#"), max_size=16).map(lambda p: "/" + p if p else p),
+)
+urls = st.one_of(
+    good_urls,
+    st.sampled_from(["http://10.0.0.1/", "https://u:p@p.example/", "javascript:alert(1)", "https://p/"]),
+    texts,
+)
+
+
+@st.composite
+def company_fields(draw) -> dict:
+    """Company fields: in half the cases each field is a form the schema accepts, else anything."""
+    fine = draw(st.booleans())
+    text, email, url = (fine_texts, good_emails, good_urls) if fine else (texts, emails, urls)
+    return {
+        "base": draw(st.integers(0, len(BASES) - 1)),
+        "name": draw(text),
+        "legal_name": draw(st.none() | text),
+        "governing_law": draw(text),  # always set: clauses that show it are conditional on it
+        "website": draw(url),
+        "safety": draw(email),
+        "legal": draw(st.none() | email),
+        "law_enforcement": draw(st.none() | email),
+    }
+
+
+def _raw(base: dict, drawn: dict) -> dict:
+    raw = copy.deepcopy(base)
+    company = raw["company"]
+    company["name"], company["website"] = drawn["name"], drawn["website"]
+    company["legal_name"] = drawn["legal_name"]
+    raw["governing_law"] = drawn["governing_law"]
+    company["contact"] = {k: drawn[k] for k in ("safety", "legal", "law_enforcement")}
+    return raw
+
+
+def _check_rejection(exc) -> None:
+    assert exc.problems
+    for p in exc.problems:
+        assert p.path and p.message, p
+        if "character" in p.message:
+            assert re.search(r"U\+[0-9A-F]{4,6}", p.message), p.message
+
+
+import copy  # noqa: E402
+
+
+@given(drawn=company_fields())
+@settings(
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@seed(20261210)
+def test_random_unicode_profiles_validate_cleanly_and_never_contradict(drawn: dict) -> None:
+    from hypothesis import event
+
+    from generator.checks import consistency
+    from generator.errors import ProfileError
+    from generator.profile.profile import validate_profile
+    from generator.profile.schema import text_problem
+
+    base, decisions, documents = _bases()[drawn["base"]]
+    try:
+        profile = validate_profile(_raw(base, drawn), "<random>")
+    except ProfileError as exc:
+        _check_rejection(exc)
+        event("rejected")
+        return
+    event("accepted")
+    company = profile.data["company"]
+    values = {
+        "name": company["name"],
+        "legal_name": company["legal_name"],
+        "governing_law": profile.data["governing_law"],
+        "website": company["website"],
+        **company["contact"],
+    }
+    for value in values.values():
+        assert text_problem(value) is None
+    pairs = sorted(((SENTINELS[k], re.sub(r"\s+", " ", v)) for k, v in values.items()), key=lambda p: -len(p[0]))
+    shown = _substitute(documents, pairs)
+    assert consistency.check(decisions, shown, profile, rules=["text"]) == []
+
+
+@given(drawn=company_fields())
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@seed(20261211)
+def test_random_unicode_profiles_build_through_the_cli(drawn: dict, tmp_path_factory) -> None:
+    from hypothesis import event
+
+    folder = tmp_path_factory.mktemp("build")
+    raw = _raw(_base_raw(BASES[drawn["base"]]), drawn)
+    raw["company"] = {k: v for k, v in raw["company"].items() if v is not None}
+    raw["company"]["contact"] = {k: v for k, v in raw["company"]["contact"].items() if v is not None}
+    if raw["governing_law"] is None:
+        del raw["governing_law"]
+    path = folder / "p.yaml"
+    path.write_text(json.dumps(raw, default=str), encoding="utf-8")  # JSON is YAML, and escapes every character
+    result = run("generate", path, "-o", folder / "out", "--format", "md,html,docx", "-q")
+    assert result.exit_code in (0, 2), result.output
+    event("built" if result.exit_code == 0 else "refused")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and "contradict" not in result.output, result.output
+    if result.exit_code == 2:
+        assert "p.yaml" in result.output
