@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..documents import Decision, Templates, load_templates, select
+from ..documents import Decision, Templates, load_templates, safe_href, select
 from ..library import Clause, Library
 from ..profile import Profile
 from ..profile import vocabulary as V
+from ..render.markdown import escape
 
 CLASSES = ("substantive", "editorial", "metadata")
 
@@ -39,6 +40,41 @@ _SALIENT = re.compile(
 _NAMES = re.compile(r"\b[A-Z]{2,}[a-z]?\b|\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
 # Multi-word names in mid-sentence: "report to the National Crime Agency".
 _PROPER = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+(?: (?:of |and |for )?[A-Z][a-z]+)+")
+
+
+# Line breaks, controls, bidi overrides and invisible format characters.
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def md_text(value: object) -> str:
+    """Escape a value that came from input (file name, clause title, id, reason) for review Markdown.
+
+    Escaped as the document renderers escape text (``render.markdown.escape``),
+    so ``<img ...>``, ``<!--`` or ``[x](javascript:...)`` in a profile's file
+    name is shown, never run or hidden; also, line breaks, control, bidi and
+    invisible format characters are shown as ``U+XXXX``, so a value cannot
+    start a new Markdown block, reorder its line or drive a terminal.
+    """
+    return escape(_HIDDEN.sub(lambda m: f"U+{ord(m.group()):04X}", str(value)))
+
+
+def md_cell(value: object) -> str:
+    """Escape a value for a Markdown table cell (:func:`md_text`, and ``|``)."""
+    return md_text(value).replace("|", "\\|")
+
+
+def md_code(value: object) -> str:
+    """Show an identifier as inline code, or as escaped text when it cannot be one safely."""
+    text = str(value)
+    if not text or "`" in text or _HIDDEN.search(text) or text != text.strip():
+        return md_text(text)
+    return f"`{text}`"
+
+
+def md_url(url: object) -> str:
+    """Show a web address as an autolink when it is a safe link (``safe_href``), else as escaped text."""
+    text = str(url)
+    return f"<{text}>" if safe_href(text) and not re.search(r"[<>\s]", text) else md_text(text)
 
 
 def salient(text: str) -> list[str]:
@@ -307,10 +343,14 @@ def summary_json(results: list[DiffResult]) -> dict[str, Any]:
 
 
 def summary_markdown(results: list[DiffResult]) -> str:
-    """Return a reviewer's summary of clause changes, per profile and document."""
+    """Return a reviewer's summary of clause changes, per profile and document.
+
+    Every value from input is escaped (:func:`md_text`): this text is written
+    to ``summary.md`` and printed by ``policygen diff``.
+    """
     lines = []
     if results:
-        lines.append(f"# Clause changes: {results[0].old_label} → {results[0].new_label}")
+        lines.append(f"# Clause changes: {md_text(results[0].old_label)} → {md_text(results[0].new_label)}")
     lines.append("")
     lines.append(
         "Draft for legal review. Classes: **substantive** (duty, deadline, recipient, scope or "
@@ -320,7 +360,7 @@ def summary_markdown(results: list[DiffResult]) -> str:
         c = r.counts()
         lines += [
             "",
-            f"## {r.profile}",
+            f"## {md_text(r.profile)}",
             "",
             f"{len(r.changes)} changes: {c['substantive']} substantive, {c['editorial']} editorial, "
             f"{c['metadata']} metadata.",
@@ -332,18 +372,23 @@ def summary_markdown(results: list[DiffResult]) -> str:
             lines += ["", f"### {V.DOC_KINDS[doc].label}", ""]
             for ch in mine:
                 number = ch.new_number or ch.old_number or "-"
-                version = f"{ch.old_version or '—'} → {ch.new_version or '—'}"
+                version = f"{md_text(ch.old_version or '—')} → {md_text(ch.new_version or '—')}"
                 lines.append(
-                    f"- **{number} {ch.title}** (`{ch.id}`): {ch.kind}, *{ch.classification}*; version {version}"
+                    f"- **{number} {md_text(ch.title)}** ({md_code(ch.id)}): {ch.kind}, *{ch.classification}*; "
+                    f"version {version}"
                 )
                 for reason in ch.reasons:
-                    lines.append(f"    - {reason}")
+                    lines.append(f"    - {md_text(reason)}")
                 if ch.old_citations != ch.new_citations:
                     for cite in ch.old_citations:
                         if cite not in ch.new_citations:
-                            lines.append(f"    - citation removed: {cite['source']} {cite['pinpoint']}")
+                            lines.append(f"    - citation removed: {_cite_md(cite)}")
                     for cite in ch.new_citations:
                         if cite not in ch.old_citations:
-                            lines.append(f"    - citation added: {cite['source']} {cite['pinpoint']} <{cite['url']}>")
+                            lines.append(f"    - citation added: {_cite_md(cite)} {md_url(cite['url'])}")
                 lines.append(f"    - consequence: {ch.consequence}")
     return "\n".join(lines).strip() + "\n"
+
+
+def _cite_md(cite: dict) -> str:
+    return f"{md_text(cite['source'])} {md_text(cite['pinpoint'])}"

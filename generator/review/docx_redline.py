@@ -9,6 +9,8 @@ author "policygen" and a fixed date, so the file is deterministic.
 
 from __future__ import annotations
 
+import re
+
 from docx import Document as new_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -36,11 +38,21 @@ class _Revisions:
         return el
 
 
+# Characters XML 1.0 cannot hold; file names and clause text may contain them.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str, limit: int | None = None) -> str:
+    """Return ``text`` without characters XML cannot hold, cut to ``limit`` (core properties hold 255)."""
+    text = _XML_BAD.sub("\ufffd", text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _run(text: str, deleted: bool) -> OxmlElement:
     r = OxmlElement("w:r")
     t = OxmlElement("w:delText" if deleted else "w:t")
     t.set(qn("xml:space"), "preserve")
-    t.text = text
+    t.text = _xml(text)
     r.append(t)
     return r
 
@@ -49,15 +61,15 @@ def render_redline_docx(units: list[RUnit], title: str, subtitle: str) -> bytes:
     """Build the tracked-changes DOCX for a redline."""
     document = new_docx()
     props = document.core_properties
-    props.title = title
-    props.subject = subtitle
+    props.title = _xml(title, 255)
+    props.subject = _xml(subtitle, 255)
     props.author = AUTHOR
     props.last_modified_by = AUTHOR
     props.comments = "Redline for legal review. Draft — not legal advice."
     props.created = props.modified = props.last_printed = FIXED_TIME
     props.revision = 1
     footer = document.sections[0].footer.paragraphs[0]
-    footer.text = f"Draft — not legal advice · {subtitle}"
+    footer.text = _xml(f"Draft — not legal advice · {subtitle}")
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     rev = _Revisions()
     for u in units:

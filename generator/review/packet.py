@@ -22,7 +22,18 @@ from ..library import Library
 from ..output import safe_name
 from ..profile import Profile
 from ..profile import vocabulary as V
-from .diff import CLASSES, DiffResult, changed_citations, diff_decisions, summary_json, summary_markdown
+from .diff import (
+    CLASSES,
+    DiffResult,
+    changed_citations,
+    diff_decisions,
+    md_cell,
+    md_code,
+    md_text,
+    md_url,
+    summary_json,
+    summary_markdown,
+)
 from .docx_redline import render_redline_docx
 from .redline import RUnit, flatten, redline, to_html, to_markdown
 
@@ -176,9 +187,9 @@ def packet_files(
     impact = ["# Affected profiles", "", f"{len(affected)} of {len(reviews)} profiles change.", ""]
     if rows:
         impact += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        impact += ["| " + " | ".join(row) + " |" for row in rows]
+        impact += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
     if unaffected:
-        impact += ["", "Unchanged: " + ", ".join(unaffected) + "."]
+        impact += ["", "Unchanged: " + ", ".join(md_text(name) for name in unaffected) + "."]
     files["impact.md"] = ("\n".join(impact) + "\n").encode()
     files["impact.json"] = (
         json.dumps(
@@ -194,22 +205,27 @@ def packet_files(
     cites = changed_citations(old, new)
     lines = ["# Citations that changed", ""]
     for entry in cites:
-        lines.append(f"- `{entry['id']}`")
-        lines += [
-            f"    - removed: {c['source']} {c['pinpoint']} <{c['url']}> ({c['verified']})" for c in entry["removed"]
-        ]
-        lines += [f"    - added: {c['source']} {c['pinpoint']} <{c['url']}> ({c['verified']})" for c in entry["added"]]
+        lines.append(f"- {md_code(entry['id'])}")
+        for what in ("removed", "added"):
+            lines += [
+                f"    - {what}: {md_text(c['source'])} {md_text(c['pinpoint'])} {md_url(c['url'])} "
+                f"({md_text(c['verified'])})"
+                for c in entry[what]
+            ]
     if not cites:
         lines.append("No citation changed.")
     files["citations.md"] = ("\n".join(lines) + "\n").encode()
     stale = [c for c in new.clauses.values() if (today - c.meta["last_reviewed"]).days > max_age_days]
     lines = [f"# Clauses due for review (last reviewed more than {max_age_days} days before {today.isoformat()})", ""]
-    lines += [f"- `{c.id}` — {c.title} (last reviewed {c.meta['last_reviewed'].isoformat()})" for c in stale]
+    lines += [
+        f"- {md_code(c.id)} — {md_text(c.title)} (last reviewed {c.meta['last_reviewed'].isoformat()})" for c in stale
+    ]
     if not stale:
         lines.append("None.")
     files["stale.md"] = ("\n".join(lines) + "\n").encode()
     files["README.md"] = (
-        f"# Review packet: {old.root} ({old.version}) → {new.root} ({new.version})\n\n"
+        f"# Review packet: {md_text(old.root)} ({md_text(old.version)}) → {md_text(new.root)} "
+        f"({md_text(new.version)})\n\n"
         "Draft for legal review — not legal advice.\n\n"
         "- `summary.md`, `summary.html`, `summary.json` — every clause change per profile, classified "
         "substantive / editorial / metadata, with its suggested consequence.\n"

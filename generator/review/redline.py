@@ -156,7 +156,10 @@ _MD_PREFIX = {"title": "# ", "h1": "## ", "h2": "### ", "p": ""}
 
 def to_markdown(units: list[RUnit], heading: str) -> str:
     """Render a redline as Markdown with inline ``<ins>``/``<del>``."""
-    chunks = [f"<!-- {heading} -->"]
+    # The heading names input files: it must not close the comment (no ">")
+    # or break lines. Everything else in a redline is escaped text.
+    shown = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", heading).replace("<", "&lt;").replace(">", "&gt;")
+    chunks = [f"<!-- {shown} -->"]
     prev_li = False
     counters: list[int] = []
     for u in units:
