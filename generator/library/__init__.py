@@ -10,11 +10,12 @@ never imports ``documents``, ``render``, ``review`` or ``checks``.
 """
 
 from .clauses import Clause, Library, builtin_root, load_library
-from .conditions import FACT_DOCS, FACTS, evaluate, mentioned
+from .conditions import CLAIM_PREFIXES, FACT_DOCS, FACTS, claim_holds, claims_reason, evaluate, mentioned
 from .sources import library_source, lock_bytes
 from .templating import Skeleton, Templates, clause_context, make_env, render_text, syntax_problems
 
 __all__ = [
+    "CLAIM_PREFIXES",
     "Clause",
     "FACTS",
     "FACT_DOCS",
@@ -22,6 +23,8 @@ __all__ = [
     "Skeleton",
     "Templates",
     "builtin_root",
+    "claim_holds",
+    "claims_reason",
     "clause_context",
     "evaluate",
     "library_source",
