@@ -307,6 +307,9 @@ class Profile:
             "safeguards": {k for k, v in d["safeguards"].items() if v is True},
             "safeguards_off": {k for k, v in d["safeguards"].items() if v is False},
             "minors_may_use": minors_may_use(d),
+            "feature_age_limits": {
+                f for f, a in d["audience"]["minimum_age_for"].items() if a > d["audience"]["minimum_age"]
+            },
             "company_country": d["company"]["country"] or "unknown",
             "company_in_eu": d["company"]["country"] in V.EU_MEMBER_STATES,
         }
