@@ -166,10 +166,14 @@ def generate(
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    for b in result.builds:
+        for warning in b.warnings:
+            click.echo(f"warning: {b.profile.source}: {warning}", err=True)
     if not quiet:
         for b in result.builds:
             n = sum(1 for d in b.decisions if d.included)
             click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
+            _assumptions(b.assumptions)
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
         click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
 
@@ -179,21 +183,61 @@ def generate(
 @click.option("--doc", "docs", multiple=True, metavar="DOC", help="Only clauses of these documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--included-only", is_flag=True, help="Leave out the clauses that were not selected.")
+@click.option(
+    "--gaps",
+    "show_gaps",
+    is_flag=True,
+    help="Instead: the safeguards to consider for PROFILE; exit 1 when one the law requires is stated false.",
+)
 @library_option
+@click.pass_context
 def explain(
+    ctx: click.Context,
     profile: Path,
     docs: tuple[str, ...],
     as_json: bool,
     included_only: bool,
+    show_gaps: bool,
     library_dir: Path | None,
 ) -> None:
     """Show which clauses PROFILE gets, which it does not, and the rule that decided each.
 
+    With --gaps, list the safeguards PROFILE does not state as true that a
+    code, guidance or law in its jurisdictions recommends or requires (the
+    "Safeguards to consider" block of the counsel appendix). Exit status 1
+    when a safeguard the law requires is stated false, so a script can check
+    a product against its own terms.
+
     \b
     Example:
         policygen explain samples/pixelpals.yaml --doc sop
+        policygen explain profile.yaml --gaps
     """
     from . import api
+
+    if show_gaps:
+        found = api.gaps(profile)
+        if as_json:
+            rows = [
+                {
+                    "safeguard": g.safeguard,
+                    "state": g.state,
+                    "level": g.level,
+                    "missing_required": g.missing_required,
+                    "sources": [
+                        {"jurisdiction": s.jurisdiction, "source": s.source, "verified": s.verified} for s in g.sources
+                    ],
+                }
+                for g in found
+            ]
+            click.echo(json.dumps(rows, indent=2))
+        else:
+            for g in found:
+                mark = "MISSING (required by law)" if g.missing_required else g.level
+                click.echo(f"safeguards.{g.safeguard} [{g.state}; {mark}]: {g.summary()}")
+            if not found:
+                click.echo("No safeguards to consider for this profile.")
+        ctx.exit(1 if any(g.missing_required for g in found) else 0)
 
     wanted = _split(docs)
     for d in wanted:
@@ -667,6 +711,15 @@ def init(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
+
+
+def _assumptions(items: list[str]) -> None:
+    """Print the "what these documents assume" list."""
+    if not items:
+        return
+    click.echo("What these documents assume (state them in the profile to change this):")
+    for item in items:
+        click.echo(f"  - {item}")
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:

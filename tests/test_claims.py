@@ -38,9 +38,9 @@ def build(library, templates, profile: Profile) -> tuple[list, dict]:
 
 
 def text_of(documents: dict, doc: str) -> str:
+    """Every clause's rendered text (the counsel appendix lists safeguards to consider, which promise nothing)."""
     document = documents[doc]
     parts = [block_text(b) for s in document.sections for c in s.clauses for b in c.blocks]
-    parts += [block_text(b) for a in document.appendices for b in a.intro]
     return "\n".join(parts)
 
 

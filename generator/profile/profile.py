@@ -274,10 +274,13 @@ class Profile:
     Attributes:
         source: The file name the profile came from (as given).
         data: The profile as plain data (dicts, lists, strings, dates).
+        implied: Features the profile left out that are on because a listed
+            service has or suggests them (for "what these documents assume").
     """
 
     source: str
     data: dict[str, Any]
+    implied: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -393,7 +396,9 @@ def validate_profile(raw: Any, shown: str = "<profile>", lines: dict[tuple, int]
         n = len(ck.problems)
         problems = sorted(ck.problems, key=lambda p: p.line or 0)
         raise ProfileError(f"Invalid profile {shown} ({n} problem{'s' if n != 1 else ''})", problems)
-    return Profile(shown, data)
+    raw_feats = raw.get("features") or {}
+    implied = tuple(f for f in V.FEATURES if data["features"][f] and f not in raw_feats)
+    return Profile(shown, data, implied)
 
 
 def _complete(data: dict[str, Any]) -> None:
