@@ -191,7 +191,7 @@ def test_livestream_18_never_coaches_under_18s_to_stream(library, templates) -> 
     tos = text_of(documents, "tos")
     assert "18 to broadcast live" in tos
     assert "18 to send or receive payments, gifts or tips" in tos
-    assert "live broadcasting: 18" in text_of(documents, "sop")
+    assert "Live broadcasting: 18" in text_of(documents, "sop")
     tips = text_of(documents, "tips")
     assert "Going live: 18 and over." in tips
     assert "only for people aged 18 and over" in tips
