@@ -40,6 +40,23 @@ class Build:
     documents: dict[str, Document]
     files: dict[str, bytes] = field(default_factory=dict)
 
+    @property
+    def warnings(self) -> list[str]:
+        """Legal requirements the profile says the product lacks (also at the top of the counsel appendix)."""
+        from .library.guidance import missing_required
+
+        return [
+            f"required by law but missing: safeguards.{g.safeguard}: {g.summary()}"
+            for g in missing_required(self.profile)
+        ]
+
+    @property
+    def assumptions(self) -> list[str]:
+        """What the documents assume: implied features, unknown safeguards, undecided determinations."""
+        from .library.guidance import assumptions
+
+        return assumptions(self.profile)
+
 
 @dataclass
 class GenerateResult:
@@ -233,6 +250,13 @@ def generate(
         target = Path(path)
         written += write_files(target.parent, {target.name: data}, force=False)
     return GenerateResult(Path(out_dir), written, builds)
+
+
+def gaps(profile_path: str | Path) -> list:
+    """Return the safeguards to consider for a profile (``library.guidance.Gap``), most weighty first."""
+    from .library.guidance import gaps as _gaps
+
+    return _gaps(load_profile(profile_path))
 
 
 def explain(profile_path: str | Path, library_dir: str | Path | None = None) -> list[Decision]:

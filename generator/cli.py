@@ -177,10 +177,14 @@ def generate(
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    for b in result.builds:
+        for warning in b.warnings:
+            click.echo(f"warning: {b.profile.source}: {warning}", err=True)
     if not quiet:
         for b in result.builds:
             n = sum(1 for d in b.decisions if d.included)
             click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
+            _assumptions(b.assumptions)
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
         click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
 
@@ -190,21 +194,61 @@ def generate(
 @click.option("--doc", "docs", multiple=True, metavar="DOC", help="Only clauses of these documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--included-only", is_flag=True, help="Leave out the clauses that were not selected.")
+@click.option(
+    "--gaps",
+    "show_gaps",
+    is_flag=True,
+    help="Instead: the safeguards to consider for PROFILE; exit 1 when one the law requires is stated false.",
+)
 @library_option
+@click.pass_context
 def explain(
+    ctx: click.Context,
     profile: Path,
     docs: tuple[str, ...],
     as_json: bool,
     included_only: bool,
+    show_gaps: bool,
     library_dir: Path | None,
 ) -> None:
     """Show which clauses PROFILE gets, which it does not, and the rule that decided each.
 
+    With --gaps, list the safeguards PROFILE does not state as true that a
+    code, guidance or law in its jurisdictions recommends or requires (the
+    "Safeguards to consider" block of the counsel appendix). Exit status 1
+    when a safeguard the law requires is stated false, so a script can check
+    a product against its own terms.
+
     \b
     Example:
         policygen explain samples/pixelpals.yaml --doc sop
+        policygen explain profile.yaml --gaps
     """
     from . import api
+
+    if show_gaps:
+        found = api.gaps(profile)
+        if as_json:
+            rows = [
+                {
+                    "safeguard": g.safeguard,
+                    "state": g.state,
+                    "level": g.level,
+                    "missing_required": g.missing_required,
+                    "sources": [
+                        {"jurisdiction": s.jurisdiction, "source": s.source, "verified": s.verified} for s in g.sources
+                    ],
+                }
+                for g in found
+            ]
+            click.echo(json.dumps(rows, indent=2))
+        else:
+            for g in found:
+                mark = "MISSING (required by law)" if g.missing_required else g.level
+                click.echo(f"safeguards.{g.safeguard} [{g.state}; {mark}]: {g.summary()}")
+            if not found:
+                click.echo("No safeguards to consider for this profile.")
+        ctx.exit(1 if any(g.missing_required for g in found) else 0)
 
     wanted = _split(docs)
     for d in wanted:
@@ -524,129 +568,90 @@ def review(
     ctx.exit(1 if changed else 0)
 
 
+_INIT_FLAGS = [
+    ("name", "Company name shown in the documents."),
+    ("legal-name", "Legal entity name (default: the name)."),
+    ("country", "Country where the company is established: a name or ISO code (gb, us, de)."),
+    ("website", "Public website, http:// or https://, or none."),
+    ("safety-email", "Where users send safety reports."),
+    ("legal-email", "Legal contact (default: the safety address)."),
+    ("law-enforcement-email", "Law-enforcement requests (default: the legal address)."),
+    ("service", "Service types, e.g. photo-sharing,messaging (repeat or comma-separate)."),
+    ("jurisdiction", "Where the service operates: us, eu, uk, au, ca or names such as 'United Kingdom'."),
+    ("minimum-age", "Youngest age allowed (5-21)."),
+    ("parental-consent", "yes/no: verifiable parental consent is collected (asked when minimum age is under 13)."),
+    ("age-assurance", "How age is checked: none, self-declaration, estimation, verification."),
+    ("feature", "Features on or off: NAME or NAME=yes|no, comma lists, e.g. livestream,payments=no."),
+    ("no-feature", "Turn features off: NAME (repeat or comma-separate)."),
+    ("age-for", "Per-feature minimum ages: FEATURE=AGE, e.g. livestream=18,payments=18."),
+    ("hash-matching", "Hash-matching tools: photodna, pdq, safer, csai-match, or none."),
+    ("url-lists", "URL block lists: iwf or none."),
+    ("text-classifiers", "yes/no: text classifiers for grooming or exploitation."),
+    ("safeguard", "Safeguards: NAME=yes|no|unknown, comma lists, e.g. report_button=yes,block_users=yes."),
+    ("determination", "Determinations: NAME=yes|no|undecided, e.g. eu_micro_or_small=yes."),
+    ("team-size", "Who handles trust and safety: solo, small, dedicated."),
+    ("effective-date", "Date the documents take effect, YYYY-MM-DD, or none."),
+    ("governing-law", "Governing law named in the terms, or none."),
+]
+
+
+def _init_options(f: Any) -> Any:
+    for flag, text in reversed(_INIT_FLAGS):
+        f = click.option(f"--{flag}", f"opt_{flag.replace('-', '_')}", multiple=True, metavar="VALUE", help=text)(f)
+    return f
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(path_type=Path), default=Path("profile.yaml"))
-@click.option("--name", help="Company name shown in the documents.")
-@click.option("--safety-email", help="Where users send safety reports.")
-@click.option("--legal-email", help="Legal contact (default: the safety address).")
-@click.option("--website", help="Public website, http:// or https://.")
-@click.option(
-    "--service",
-    "services",
-    multiple=True,
-    metavar="ID",
-    help="A service type (repeat). See `list services`.",
-)
-@click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="ID", help="A jurisdiction (repeat).")
-@click.option("--minimum-age", type=int, help="Youngest age allowed (5-21).")
-@click.option("--age-assurance", type=click.Choice(list(V.AGE_ASSURANCE)), help="How age is checked.")
-@click.option("--team-size", type=click.Choice(list(V.TEAM_SIZES)), help="Who handles trust and safety.")
-@click.option("--feature", "features_on", multiple=True, metavar="NAME", help="Turn a feature on (repeat).")
-@click.option(
-    "--no-feature",
-    "features_off",
-    multiple=True,
-    metavar="NAME",
-    help="Turn a feature off (repeat).",
-)
-@click.option("--no-input", is_flag=True, help="Never prompt; fail if a required answer is missing.")
+@_init_options
+@click.option("--no-input", is_flag=True, help="Never prompt; list every missing answer, by flag, and write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def init(
-    path: Path,
-    name: str | None,
-    safety_email: str | None,
-    legal_email: str | None,
-    website: str | None,
-    services: tuple[str, ...],
-    jurisdictions: tuple[str, ...],
-    minimum_age: int | None,
-    age_assurance: str | None,
-    team_size: str | None,
-    features_on: tuple[str, ...],
-    features_off: tuple[str, ...],
-    no_input: bool,
-    force: bool,
-) -> None:
-    """Write a company profile to PATH by asking questions (or from flags).
+@click.option("-q", "--quiet", is_flag=True, help="Do not print what the documents assume.")
+def init(path: Path, no_input: bool, force: bool, quiet: bool, **opts: tuple[str, ...]) -> None:
+    """Write a company profile to PATH by asking every question (or from flags).
 
-    Every question has a flag, so the command can be scripted. The answers are
-    validated before anything is written.
+    Each answer is checked as it is typed, with a "did you mean" hint, and
+    asked again when it is wrong. Every question has a flag, and flags take
+    the same comma lists as the prompts. With --no-input nothing is asked:
+    every missing answer is listed at once, by flag. The profile states every
+    answer, including the features your services imply, with a comment each.
 
     \b
     Example:
         policygen init pixelpals.yaml
         policygen init p.yaml --no-input --name PixelPals \\
             --safety-email safety@pixelpals.example \\
-            --service photo-sharing --jurisdiction us
+            --service photo-sharing --jurisdiction "United Kingdom"
     """
-    from .profile import profile_yaml
+    from .library.guidance import assumptions
+    from .profile import load_profile
+    from .profile import questions as Q
 
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
-    interactive = not no_input
-    unknown = [f for f in (*features_on, *features_off) if f not in V.FEATURES]
-    if unknown:
-        from .profile import did_you_mean
+    given, problems = Q.flag_answers({k.removeprefix("opt_").replace("_", "-"): list(v) for k, v in opts.items()})
+    if problems:
+        raise UsageError("Cannot write the profile:\n" + "\n".join(problems))
 
-        raise UsageError(
-            f"Unknown feature {unknown[0]!r}; see `policygen list features`" + did_you_mean(unknown[0], V.FEATURES)
-        )
+    def ask(prompt: str, default: str | None) -> str:
+        return click.prompt(prompt, default=default, show_default=default is not None)
 
-    def ask(value: Any, prompt: str, **kw: Any) -> Any:
-        if value is not None and value != ():
-            return value
-        if not interactive:
-            if "default" in kw:
-                return kw["default"]
-            raise UsageError(f"--no-input needs an answer for: {prompt}")
-        return click.prompt(prompt, **kw)
-
-    name = ask(name, "Company name")
-    safety_email = ask(safety_email, "Email address for safety reports")
-    services = services or tuple(_split([ask(None, f"Service types, comma-separated ({', '.join(V.SERVICES)})")]))
-    jurisdictions = jurisdictions or tuple(
-        _split(
-            [
-                ask(
-                    None,
-                    f"Jurisdictions, comma-separated ({', '.join(V.JURISDICTIONS)})",
-                    default="us",
-                )
-            ]
-        )
-    )
-    minimum_age = ask(minimum_age, "Minimum age of users", default=13, type=click.IntRange(5, 21))
-    age_assurance = ask(
-        age_assurance,
-        "How is age checked",
-        default="self-declaration",
-        type=click.Choice(list(V.AGE_ASSURANCE)),
-    )
-    team_size = ask(
-        team_size,
-        "Who handles trust and safety",
-        default="small",
-        type=click.Choice(list(V.TEAM_SIZES)),
-    )
-    answers: dict[str, Any] = {"company": {"name": name, "contact": {"safety": safety_email}}}
-    if legal_email:
-        answers["company"]["contact"]["legal"] = legal_email
-    if website:
-        answers["company"]["website"] = website
-    answers["services"] = list(services)
-    answers["jurisdictions"] = list(jurisdictions)
-    answers["audience"] = {"minimum_age": minimum_age, "age_assurance": age_assurance}
-    if minimum_age < 13:
-        answers["audience"]["parental_consent"] = True
-    feats = {f: True for f in features_on}
-    feats.update({f: False for f in features_off})
-    if feats:
-        answers["features"] = feats
-    answers["team"] = {"size": team_size}
-    text = profile_yaml(answers)
+    answers, comments = Q.run(given, None if no_input else ask, lambda m: click.echo(m, err=True))
+    text = Q.profile_text(answers, comments)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
+    if not quiet:
+        _assumptions(assumptions(load_profile(path)))
+
+
+def _assumptions(items: list[str]) -> None:
+    """Print the "what these documents assume" list."""
+    if not items:
+        return
+    click.echo("What these documents assume (state them in the profile to change this):")
+    for item in items:
+        click.echo(f"  - {item}")
 
 
 def main() -> None:

@@ -37,7 +37,12 @@ def test_minimal_profile_gets_documented_defaults(tmp_path: Path) -> None:
         "minimum_age": 13,
         "parental_consent": False,
         "age_assurance": "self-declaration",
+        "minimum_age_for": {},
     }
+    # second edition: every safeguard unknown, every determination undecided, no country
+    assert set(d["safeguards"].values()) == {None}
+    assert set(d["determinations"].values()) == {"undecided"}
+    assert d["company"]["country"] is None
     assert d["team"] == {"size": "small"}
     assert d["detection"] == {"hash_matching": [], "url_lists": [], "text_classifiers": False}
     # photo-sharing implies uploads and suggests public content; nothing else is on
@@ -64,7 +69,8 @@ def test_full_sample_sets_every_field() -> None:
         out = set()
         for k, v in data.items():
             key = f"{prefix}{k}"
-            out |= present(v, key + ".") if isinstance(v, dict) else {key}
+            leaf = key == "audience.minimum_age_for"  # one field: a mapping of feature to age
+            out |= present(v, key + ".") if isinstance(v, dict) and not leaf else {key}
         return out
 
     assert present(raw) == leaf_paths
@@ -211,3 +217,61 @@ def test_field_reference_documents_every_field() -> None:
     assert "company.contact.law_enforcement" in paths and "features.e2ee" in paths
     assert all(r[3] for r in rows), "every field has a description"
     assert PROFILE_SCHEMA.fields["company"].required
+
+
+# -- second edition: safeguards, per-feature ages, country, determinations ----------------
+
+
+def test_unknown_safeguard_is_not_a_fact(tmp_path: Path) -> None:
+    p = load_profile(write(tmp_path, MINIMAL + "safeguards: {report_button: true, block_users: false}\n"))
+    facts = p.facts()
+    assert facts["safeguards"] == {"report_button"}
+    assert facts["safeguards_off"] == {"block_users"}
+    assert p.data["safeguards"]["private_by_default_minors"] is None  # unknown, not false
+
+
+def test_minimum_age_for_sets_feature_floors(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[photo-sharing]", "[livestreaming]") + (
+        "audience: {minimum_age: 13, minimum_age_for: {livestream: 18, payments: 18}}\nfeatures: {payments: true}\n"
+    )
+    p = load_profile(write(tmp_path, text))
+    assert p.data["audience"]["minimum_age_for"] == {"livestream": 18, "payments": 18}
+    assert p.feature_age("livestream") == 18 and p.feature_age("public_content") == 13
+    assert "livestream" not in p.facts()["minors_may_use"]
+    assert "public_content" in p.facts()["minors_may_use"]
+
+
+@pytest.mark.parametrize(
+    ("ages", "message"),
+    [
+        ("{livestream: 12}", "below audience.minimum_age (13)"),
+        ("{livestream: 22}", "out of range"),
+        ("{livestrem: 18}", "did you mean 'livestream'"),
+        ("{location_sharing: 16}", "features.location_sharing is off"),
+    ],
+)
+def test_minimum_age_for_is_checked(tmp_path: Path, ages: str, message: str) -> None:
+    service = MINIMAL.replace("[photo-sharing]", "[livestreaming]")
+    text = service + f"audience: {{minimum_age: 13, minimum_age_for: {ages}}}\n"
+    assert any(message in p for p in problems(tmp_path, text))
+
+
+def test_country_is_iso_code_with_did_you_mean(tmp_path: Path) -> None:
+    p = load_profile(write(tmp_path, MINIMAL.replace("company:\n", "company:\n  country: GB\n")))
+    assert p.data["company"]["country"] == "gb"
+    found = problems(tmp_path, MINIMAL.replace("company:\n", "company:\n  country: uk\n"))
+    assert any("write its code 'gb'" in p for p in found), found
+    found = problems(tmp_path, MINIMAL.replace("company:\n", "company:\n  country: Germny\n"))
+    assert any("did you mean 'de'" in p for p in found), found
+
+
+def test_determinations_accept_yes_no_and_default_by_service(tmp_path: Path) -> None:
+    text = MINIMAL + 'determinations: {eu_micro_or_small: yes, uk_likely_accessed_by_children: "no"}\n'
+    p = load_profile(write(tmp_path, text))
+    assert p.data["determinations"]["eu_micro_or_small"] == "yes"
+    assert p.data["determinations"]["uk_likely_accessed_by_children"] == "no"
+    assert p.data["determinations"]["au_age_restricted_platform"] == "undecided"  # photo sharing: self-assess
+    gaming = load_profile(write(tmp_path, MINIMAL.replace("[photo-sharing]", "[gaming, messaging]")))
+    assert gaming.data["determinations"]["au_age_restricted_platform"] == "no"  # excluded by the Rules s.5
+    found = problems(tmp_path, MINIMAL + "determinations: {eu_micro_or_small: maybe}\n")
+    assert any("allowed: yes, no, undecided" in p for p in found), found

@@ -12,4 +12,7 @@ never imports ``render`` or ``review``.
 from .consistency import check_build
 from .lint import lint_library
 
-__all__ = ["check_build", "lint_library"]
+__all__ = [
+    "check_build",
+    "lint_library",
+]

@@ -365,17 +365,14 @@ def _found(blocks: list[Block], values: Mapping[str, str], others: list[str]) ->
     (``profile.schema``), and the profile's own ``values`` are looked up as
     given first, so every address the schema accepts is found whole (an
     ``o'neil@p.example`` is not read as ``neil@p.example``). The profile's
-    ``others`` (a company name with an @ in it) are masked first: they are
+    ``others`` (a company name with an @ in it) are masked next: they are
     not addresses hard-coded in a clause.
     """
     text = "\n".join(block_text(b) for b in blocks)
-    for other in others:
-        start = text.find(other)
-        while start >= 0:
-            text = _mask(text, [(start, start + len(other))])
-            start = text.find(other, start + len(other))
     emails: set[str] = set()
     urls: set[str] = set()
+    # The profile's own addresses first, so other profile text (a governing law
+    # of just "@") cannot mask part of one; then the other profile text.
     for key, value in sorted(values.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         spans = find_value(text, value, email=key != "website")
         if spans and key == "website":
@@ -383,6 +380,11 @@ def _found(blocks: list[Block], values: Mapping[str, str], others: list[str]) ->
         elif spans:
             emails.add(value.lower())
         text = _mask(text, spans)
+    for other in others:
+        start = text.find(other)
+        while start >= 0:
+            text = _mask(text, [(start, start + len(other))])
+            start = text.find(other, start + len(other))
     if "@" in text:
         emails |= {e.lower() for e in find_emails(text)}
     if "://" in text:

@@ -106,13 +106,26 @@ def matrix(library: Library) -> list[Cell]:
     return [cell(library, s, j) for s in V.SERVICES for j in V.JURISDICTIONS]
 
 
+def is_promise(clause: Clause) -> bool:
+    """Whether a ToS clause promises something an SOP step must carry out.
+
+    Clauses in :data:`PROMISE_SECTIONS`, and clauses that claim a safeguard
+    (``claims: [safeguards.x]``): a product behaviour the terms promise must
+    be checked by an SOP step.
+    """
+    if clause.doc != "tos":
+        return False
+    claims = clause.meta.get("claims") or []
+    return clause.section in PROMISE_SECTIONS or any(c.startswith("safeguards.") for c in claims)
+
+
 def unbacked_promises(decisions: list[Decision]) -> list[tuple[Clause, str]]:
     """Return selected ToS promises that no selected SOP step implements."""
     chosen = {d.clause.id: d.clause for d in decisions if d.included}
     backed = {target for c in chosen.values() if c.doc == "sop" for target in c.meta["implements"]}
     out = []
     for c in chosen.values():
-        if c.doc == "tos" and c.section in PROMISE_SECTIONS and c.id not in backed:
+        if is_promise(c) and c.id not in backed:
             implementers = sorted(d.clause.id for d in decisions if c.id in d.clause.meta["implements"])
             why = (
                 f"implemented by {', '.join(implementers)}, none selected for this profile"
@@ -132,6 +145,8 @@ def _candidate_values(fact: str, cond_values: set[str]) -> list[Any]:
     kind, allowed = FACTS[fact]
     if kind == "bool":
         return [True, False]
+    if fact == "company_country":
+        return [*sorted(cond_values), "unknown"]
     if kind == "enum":
         return list(allowed or ())
     values: list[Any] = [[v] for v in sorted(cond_values)] or [[(allowed or ("",))[0]]]
@@ -179,6 +194,23 @@ def _raw_profile(assign: dict[str, Any]) -> dict[str, Any]:
         },
         "team": {"size": assign.get("team_size", "small")},
     }
+    # second edition: safeguards, per-feature ages, determinations, country
+    safeguards = {s: True for s in assign.get("safeguards", [])}
+    safeguards.update({s: False for s in assign.get("safeguards_off", []) if s not in safeguards})
+    raw["safeguards"] = safeguards
+    for f in assign.get("minors_may_use", []):
+        raw["features"].setdefault(f, True)
+    for f in assign.get("feature_age_limits", []):
+        raw["features"].setdefault(f, True)
+        raw["audience"]["minimum_age_for"] = {**raw["audience"].get("minimum_age_for", {}), f: 18}
+        if raw["audience"]["minimum_age"] >= 18:
+            raw["audience"]["minimum_age"] = 16
+    raw["determinations"] = {k: v for k, v in assign.items() if k in V.DETERMINATIONS}
+    country = assign.get("company_country")
+    if assign.get("company_in_eu"):
+        country = "de"
+    if country and country != "unknown":
+        raw["company"]["country"] = country
     feats = raw["features"]
     if feats.get("e2ee"):
         feats["direct_messages"] = True
@@ -194,10 +226,17 @@ def _candidates(clause: Clause, library: Library, limit: int = 4096) -> Iterable
     ]
     facts = sorted(set().union(*(facts_in(c) for c in conds)))
     choices = [_candidate_values(f, set().union(*(mentioned(c, f) for c in conds))) for f in facts]
+    claimed = [c.split(".", 1)[1] for c in clause.meta.get("claims") or [] if c.startswith("safeguards.")]
+    claimed_features = [c.split(".", 1)[1] for c in clause.meta.get("claims") or [] if c.startswith("features.")]
     for n, combo in enumerate(itertools.product(*choices)):
         if n >= limit:
             return
-        yield _raw_profile(dict(zip(facts, combo, strict=True)))
+        assign = dict(zip(facts, combo, strict=True))
+        if claimed:
+            assign["safeguards"] = sorted({*(assign.get("safeguards") or []), *claimed})
+        for f in claimed_features:
+            assign.setdefault(f, True)
+        yield _raw_profile(assign)
 
 
 def dead_clauses(library: Library) -> list[Clause]:

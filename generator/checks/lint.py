@@ -63,9 +63,11 @@ def lint_library(
     _freshness(library, today, max_age_days, warnings)
     _verification(library, errors)
     _routing(library, errors)
+    _claims_source(library, errors)
     if coverage:
         _coverage(library, errors)
         _consistency(library, templates, errors)
+        _claims_rendered(library, templates, errors)
 
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
@@ -246,16 +248,17 @@ def _routing(library: Library, errors: list[Problem]) -> None:
     errors.extend(unscoped_obligations(library.clauses.values()))
 
 
-def _consistency(library: Library, templates: Templates, errors: list[Problem]) -> None:
-    """Cross-document checks for every service x jurisdiction x team size, and every sample profile.
+def _claims_source(library: Library, errors: list[Problem]) -> None:
+    """Report clauses whose text promises a safeguard they neither claim (``claims``) nor guard."""
+    from .claims import source_problems
 
-    Samples are read from the source checkout's ``samples/`` folder when it is
-    there (an installed wheel has none). Promise backing for the pairs is
-    already reported by ``_coverage``, so the pairs run the other rules.
-    """
+    errors.extend(source_problems(library.clauses.values()))
+
+
+def _sample_profiles() -> list:
+    """Return the sample profiles of a source checkout (none in an installed wheel); broken ones are skipped."""
     from ..errors import PolicyGenError
     from ..profile import load_profile
-    from . import consistency
 
     folder = Path(__file__).resolve().parents[2] / "samples"
     samples = []
@@ -264,6 +267,40 @@ def _consistency(library: Library, templates: Templates, errors: list[Problem]) 
             samples.append(load_profile(path))
         except PolicyGenError:
             continue  # a broken sample is the sample tests' business, not the library's
+    return samples
+
+
+def _claims_rendered(library: Library, templates: Templates, errors: list[Problem]) -> None:
+    """No rendered clause promises a safeguard its profile does not state: every sample, with and without safeguards."""
+    from ..documents import assemble, select
+    from ..errors import PolicyGenError
+    from .claims import rendered_problems, without_safeguards
+
+    seen: dict[tuple, list[str]] = {}
+    for sample in _sample_profiles():
+        for profile in (sample, without_safeguards(sample)):
+            try:
+                decisions = select(library, profile)
+                documents = {d: assemble(d, decisions, library, templates, profile) for d in templates.skeletons}
+            except PolicyGenError:
+                continue  # reported by the consistency check
+            for p in rendered_problems(decisions, documents, profile):
+                seen.setdefault((p.file, p.path, p.message), []).append(profile.source)
+    for (file, path, message), _where in sorted(seen.items()):
+        errors.append(Problem(file, path, message))
+
+
+def _consistency(library: Library, templates: Templates, errors: list[Problem]) -> None:
+    """Cross-document checks for every service x jurisdiction x team size, and every sample profile.
+
+    Samples are read from the source checkout's ``samples/`` folder when it is
+    there (an installed wheel has none). Promise backing for the pairs is
+    already reported by ``_coverage``, so the pairs run the other rules.
+    """
+    from ..errors import PolicyGenError
+    from . import consistency
+
+    samples = _sample_profiles()
     try:
         errors.extend(consistency.library_problems(library, templates, samples))
     except PolicyGenError as exc:

@@ -10,7 +10,7 @@ from ..library import Clause, Library, clause_context, render_text
 from ..profile import Profile
 from ..profile import vocabulary as V
 from .mdparse import MarkdownProblem, parse_markdown
-from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Section, Span
+from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Paragraph, Section, Span
 from .selection import Decision, selected
 from .skeletons import Templates
 
@@ -104,7 +104,7 @@ def assemble(
 
     appendices = []
     if skeleton.data["counsel_appendix"]:
-        appendix = _counsel_appendix(decisions, common, context)
+        appendix = _counsel_appendix(decisions, common, context, profile)
         if appendix is not None:
             appendices.append(appendix)
 
@@ -138,25 +138,56 @@ def assemble(
     )
 
 
-def _counsel_appendix(decisions: list[Decision], common: dict, context: dict) -> Section | None:
-    """Collect the open legal questions of every selected clause, in id order."""
+def _counsel_appendix(decisions: list[Decision], common: dict, context: dict, profile: Profile) -> Section | None:
+    """Collect what counsel must look at.
+
+    In order: legal requirements the profile says the product lacks (at the
+    top, so they cannot be missed); the open legal questions of every
+    selected clause (in id order), then of every undecided determination and
+    of where the company is established; and the safeguards to consider.
+    """
+    from ..library import guidance
+
     asked: dict[str, list[str]] = {}
     for clause in selected(decisions):
         for question in clause.meta["counsel_questions"]:
             asked.setdefault(question.strip(), []).append(clause.id)
-    items = [
-        ListItem((Span(question + " "), Span(f"({', '.join(ids)})", italic=True))) for question, ids in asked.items()
-    ]
-    if not items:
+    for did, question in guidance.determination_questions(profile):
+        asked.setdefault(question, []).append(f"determinations.{did}")
+    for question in guidance.establishment_questions(profile):
+        asked.setdefault(question, []).append("company.country")
+    gaps = guidance.gaps(profile)
+    missing = [g for g in gaps if g.missing_required]
+    if not asked and not gaps:
         return None
-    intro = render_markdown_blocks(common["counsel_intro"], context, "common.yaml#counsel_intro")
-    return Section(
-        "A",
-        "counsel-questions",
-        common["counsel_title"],
-        [*intro, ListBlock(True, tuple(items))],
-        [],
-    )
+    blocks: list[Block] = []
+    if missing:
+        blocks.append(Paragraph((Span(common["missing_title"], bold=True),)))
+        if common["missing_intro"]:
+            blocks.append(Paragraph((Span(common["missing_intro"].strip()),)))
+        blocks.append(ListBlock(False, tuple(ListItem((Span(g.summary()),)) for g in missing)))
+    if asked:
+        blocks.extend(render_markdown_blocks(common["counsel_intro"], context, "common.yaml#counsel_intro"))
+        blocks.append(
+            ListBlock(
+                True,
+                tuple(
+                    ListItem((Span(question + " "), Span(f"({', '.join(ids)})", italic=True)))
+                    for question, ids in asked.items()
+                ),
+            )
+        )
+    if gaps:
+        blocks.append(Paragraph((Span(common["safeguards_title"], bold=True),)))
+        if common["safeguards_intro"]:
+            blocks.append(Paragraph((Span(common["safeguards_intro"].strip()),)))
+        blocks.append(
+            ListBlock(
+                False,
+                tuple(ListItem((Span(f"safeguards.{g.safeguard}", code=True), Span(": " + g.summary()))) for g in gaps),
+            )
+        )
+    return Section("A", "counsel-questions", common["counsel_title"], blocks, [])
 
 
 __all__ = ["assemble", "render_markdown_blocks"]

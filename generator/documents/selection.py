@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..library import Clause, Library, evaluate
+from ..library import Clause, Library, claims_reason, evaluate
 from ..profile import Profile
 
 
@@ -29,6 +29,10 @@ def select(library: Library, profile: Profile) -> list[Decision]:
     verdict: dict[str, tuple[bool, str]] = {}
     for cid, clause in library.clauses.items():
         verdict[cid] = evaluate(clause.meta["when"], facts)
+        claims = clause.meta.get("claims") or []
+        if verdict[cid][0] and claims:
+            ok, why = claims_reason(claims, facts)
+            verdict[cid] = (ok, f"{verdict[cid][1]}; {why}" if ok else why)
     changed = True
     while changed:
         changed = False

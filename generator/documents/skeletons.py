@@ -53,6 +53,15 @@ COMMON_SCHEMA = Mapping(
         "counsel_title": Str("Heading of the questions-for-counsel appendix."),
         "counsel_intro": Str("Text under that heading.", max_len=2000, multiline=True),
         "effective_date_missing": Str("Shown when the profile sets no effective date."),
+        "missing_title": Str(
+            "Counsel appendix: heading of the legal requirements the profile says the product lacks.",
+            default="Required by law but missing from the product",
+        ),
+        "missing_intro": Str("Text under that heading.", default="", max_len=2000, multiline=True),
+        "safeguards_title": Str(
+            "Counsel appendix: heading of the safeguards to consider.", default="Safeguards to consider"
+        ),
+        "safeguards_intro": Str("Text under that heading.", default="", max_len=2000, multiline=True),
     }
 )
 

@@ -10,7 +10,7 @@ never imports ``documents``, ``render``, ``review`` or ``checks``.
 """
 
 from .clauses import Clause, Library, builtin_root, load_library
-from .conditions import FACT_DOCS, FACTS, evaluate, mentioned
+from .conditions import FACT_DOCS, FACTS, claims_reason, evaluate, mentioned
 from .sources import library_source, load_lock, lock_bytes, templates_digest
 from .templating import Skeleton, Templates, clause_context, render_text, syntax_problems
 
@@ -22,6 +22,7 @@ __all__ = [
     "Skeleton",
     "Templates",
     "builtin_root",
+    "claims_reason",
     "clause_context",
     "evaluate",
     "library_source",

@@ -22,7 +22,7 @@ from .. import cache
 from ..errors import LibraryError, Problem
 from ..profile import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, YamlProblem, parse_yaml, read_text
 from ..profile import vocabulary as V
-from .conditions import check_condition
+from .conditions import check_claim, check_condition
 
 ID_RE = re.compile(r"^(tos|sop|tips)(\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+$")
@@ -63,6 +63,15 @@ def _check_id(value: Any, ck: Checker, path: tuple) -> None:
         )
     if value["when"] is not None:
         check_condition(value["when"], ck, (*path, "when"))
+
+
+class Claim(Str):
+    """A product behaviour a clause states: ``safeguards.<id>`` or ``features.<id>``."""
+
+    type_name = "safeguards.<id> or features.<id>"
+
+    def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        return check_claim(text, ck, path)
 
 
 CITATION = Mapping(
@@ -202,6 +211,12 @@ CLAUSE_SCHEMA = Mapping(
         "section": Str("Section id from the document skeleton (templates/documents/<doc>.yaml)."),
         "order": Raw("Sort key within the section (a number).", default=100),
         "when": Raw("Applicability condition; leave out to apply to every profile.", default=None),
+        "claims": ListOf(
+            Claim(),
+            "Product behaviours the text promises (safeguards.<id>, features.<id>); the clause is selected "
+            "only when the profile states every one.",
+            default=list,
+        ),
         "guide_area": Enum("Guide area.", choices=list(V.GUIDE_AREAS)),
         "audience": Enum("Safety tips only: who it speaks to.", choices=list(V.AUDIENCES), default=None),
         "citations": ListOf(CITATION, "Primary sources for the duties the clause states.", default=list),

@@ -26,6 +26,13 @@ from typing import Any
 from ..profile import Checker, describe, did_you_mean
 from ..profile import vocabulary as V
 
+
+def _country_codes() -> tuple[str, ...]:
+    import pycountry
+
+    return tuple(sorted(c.alpha_2.lower() for c in pycountry.countries))
+
+
 #: fact name -> (kind, allowed values or None)
 FACTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "services": ("set", tuple(V.SERVICES)),
@@ -39,6 +46,13 @@ FACTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "parental_consent": ("bool", None),
     "text_classifiers": ("bool", None),
     **{name: ("bool", None) for name in V.FEATURES},
+    "safeguards": ("set", tuple(V.SAFEGUARDS)),
+    "safeguards_off": ("set", tuple(V.SAFEGUARDS)),
+    "minors_may_use": ("set", tuple(V.FEATURES)),
+    "feature_age_limits": ("set", tuple(V.FEATURES)),
+    "company_country": ("enum", (*_country_codes(), "unknown")),
+    "company_in_eu": ("bool", None),
+    **{name: ("enum", V.DETERMINATION_ANSWERS) for name in V.DETERMINATIONS},
 }
 
 FACT_DOCS: dict[str, str] = {
@@ -53,7 +67,50 @@ FACT_DOCS: dict[str, str] = {
     "parental_consent": "audience.parental_consent",
     "text_classifiers": "detection.text_classifiers",
     **{name: f"features.{name}" for name in V.FEATURES},
+    "safeguards": "the profile states any of the given safeguards as true (unknown is not true)",
+    "safeguards_off": "the profile states any of the given safeguards as false (unknown is not false)",
+    "minors_may_use": "users under 18 may use any of the given features (on, and its minimum age under 18)",
+    "feature_age_limits": "audience.minimum_age_for sets an age above minimum_age for any of the given features",
+    "company_country": "company.country is one of the given codes ('unknown' when not stated)",
+    "company_in_eu": "company.country is an EU member state",
+    **{name: f"determinations.{name} is the given answer (yes, no, undecided)" for name in V.DETERMINATIONS},
 }
+
+#: What a clause's ``claims:`` may name: a safeguard or a feature the text describes.
+CLAIM_PREFIXES: tuple[str, ...] = ("safeguards", "features")
+
+
+def claim_holds(claim: str, facts: dict[str, Any]) -> bool:
+    """Whether the profile states the product behaviour ``claim`` (``safeguards.x`` or ``features.x``)."""
+    prefix, _, name = claim.partition(".")
+    if prefix == "safeguards":
+        return name in facts["safeguards"]
+    if prefix == "features":
+        return bool(facts.get(name))
+    return False
+
+
+def claims_reason(claims: list[str], facts: dict[str, Any]) -> tuple[bool, str]:
+    """Whether every claim holds; the reason names the first that does not (unknown or false)."""
+    for claim in claims:
+        if not claim_holds(claim, facts):
+            prefix, _, name = claim.partition(".")
+            state = "false" if name in facts.get("safeguards_off", ()) or prefix == "features" else "unknown"
+            return False, f"claims {claim}, which the profile does not state ({state}): never promised"
+    return True, "the profile states " + ", ".join(claims) if claims else ""
+
+
+def check_claim(value: Any, ck: Checker, path: tuple) -> Any:
+    """Validate one ``claims:`` entry (``safeguards.<id>`` or ``features.<id>``)."""
+    from ..profile.schema import MISSING
+
+    allowed = [f"safeguards.{s}" for s in V.SAFEGUARDS] + [f"features.{f}" for f in V.FEATURES]
+    if isinstance(value, str) and value in allowed:
+        return value
+    hint = did_you_mean(value, allowed)
+    ck.add(path, f"unknown claim {describe(value)}; allowed: safeguards.<id> or features.<id>{hint}")
+    return MISSING
+
 
 COMBINATORS = ("any", "all", "not")
 

@@ -110,12 +110,19 @@ CLAUSE_VARIABLES = (
     "team",
     "effective_date",
     "governing_law",
+    "safeguards",
+    "determinations",
+    "feature_ages",
 )
 
 
 def clause_context(profile_data: dict[str, Any]) -> dict[str, Any]:
     """Return the variables a clause body sees: the validated profile's fields."""
-    ctx = {k: profile_data[k] for k in CLAUSE_VARIABLES}
+    ctx = {k: profile_data[k] for k in CLAUSE_VARIABLES if k != "feature_ages"}
+    audience = profile_data["audience"]
+    ctx["feature_ages"] = {
+        f: max(audience["minimum_age"], audience["minimum_age_for"].get(f) or 0) for f in profile_data["features"]
+    }
     if ctx["effective_date"] is not None:
         ctx["effective_date"] = ctx["effective_date"].isoformat()
     return ctx

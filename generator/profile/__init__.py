@@ -10,7 +10,8 @@ May import: the infrastructure at the package root (``errors``) only. It never
 imports ``library``, ``documents``, ``render``, ``review`` or ``checks``.
 """
 
-from .profile import Profile, field_reference, load_profile, profile_yaml, validate_profile
+from .profile import Profile, field_reference, load_profile, validate_profile
+from .questions import questions
 from .schema import Bool, Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, describe, did_you_mean
 from .yamlio import YamlProblem, parse_yaml, read_text
 
@@ -31,7 +32,7 @@ __all__ = [
     "field_reference",
     "load_profile",
     "parse_yaml",
-    "profile_yaml",
+    "questions",
     "read_text",
     "validate_profile",
 ]

@@ -17,19 +17,150 @@ from typing import Any
 from ..errors import Problem, ProfileError
 from . import vocabulary as V
 from .schema import (
+    MISSING,
     Bool,
     Checker,
     Date,
     Email,
     Enum,
+    Field,
     Int,
     ListOf,
     Mapping,
     Str,
     Url,
+    describe,
+    did_you_mean,
     format_path,
 )
 from .yamlio import YamlProblem, parse_yaml, read_text
+
+
+class Country(Str):
+    """An ISO 3166-1 alpha-2 country code, in any case; stored in lower case."""
+
+    type_name = "an ISO 3166-1 alpha-2 country code, e.g. gb, us, de"
+
+    def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        code = country_code(text)
+        if code is None:
+            hint = country_suggestion(text)
+            near = f" (did you mean {hint!r}?)" if hint else ""
+            ck.add(path, f"unknown country {text!r}; expected {self.type_name}{near}")
+            return MISSING
+        if code != text.lower():
+            ck.add(path, f"{text!r} is a country name; write its code {code!r}")
+            return MISSING
+        return code
+
+
+def country_code(text: str) -> str | None:
+    """Return the lower-case alpha-2 code for a code or a common name ("UK", "Germany"), or None."""
+    import pycountry
+
+    t = text.strip()
+    if not t:
+        return None
+    alias = V.COUNTRY_ALIASES.get(t.lower())
+    if alias:
+        return alias
+    for key in ("alpha_2", "alpha_3"):
+        try:
+            hit = pycountry.countries.get(**{key: t.upper()}) if len(t) == (2 if key == "alpha_2" else 3) else None
+        except (KeyError, LookupError):
+            hit = None
+        if hit is not None:
+            return hit.alpha_2.lower()
+    try:
+        hit = pycountry.countries.lookup(t)
+    except LookupError:
+        return None
+    return hit.alpha_2.lower()
+
+
+def country_suggestion(text: str) -> str | None:
+    """Return the code of the country whose name or code is closest to ``text``, if any is close."""
+    import difflib
+
+    import pycountry
+
+    names: dict[str, str] = dict(V.COUNTRY_ALIASES)
+    for c in pycountry.countries:
+        names[c.alpha_2.lower()] = c.alpha_2.lower()
+        names[c.name.lower()] = c.alpha_2.lower()
+        common = getattr(c, "common_name", None)
+        if common:
+            names[common.lower()] = c.alpha_2.lower()
+    close = difflib.get_close_matches(text.strip().lower(), list(names), n=1, cutoff=0.6)
+    return names[close[0]] if close else None
+
+
+class Answer(Enum):
+    """A determination: yes, no or undecided. Unquoted YAML yes/no (read as true/false) are accepted."""
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, str) and value.strip().lower() in self.choices:
+            return value.strip().lower()
+        return super().check(value, ck, path)
+
+
+def _safeguards_schema() -> Mapping:
+    return Mapping(
+        {
+            s.id: Bool(s.description + " Default: unknown (never promised).", default=None)
+            for s in V.SAFEGUARDS.values()
+        },
+        "What the product does today; a safeguard left out is unknown and never promised.",
+    )
+
+
+def _determinations_schema() -> Mapping:
+    return Mapping(
+        {
+            d.id: Answer(
+                d.description
+                + (
+                    " Default: no when every service is messaging or gaming, else undecided."
+                    if d.id == "au_age_restricted_platform"
+                    else " Default: undecided."
+                ),
+                choices=list(V.DETERMINATION_ANSWERS),
+                default=None,
+            )
+            for d in V.DETERMINATIONS.values()
+        },
+        "Legal conclusions only the provider and its counsel can reach; undecided ones become questions for counsel.",
+    )
+
+
+class FeatureAges(Field):
+    """A mapping of feature id to the minimum age for that feature (``audience.minimum_age_for``)."""
+
+    type_name = "a mapping of feature to age (5 to 21), e.g. {livestream: 18, payments: 18}"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if not isinstance(value, dict):
+            ck.add(path, f"expected {self.type_name}, got {describe(value)}")
+            return MISSING
+        out: dict[str, int] = {}
+        ok = True
+        age = Int(lo=5, hi=21)
+        for key, v in value.items():
+            if key not in V.FEATURES:
+                ck.add(
+                    (*path, str(key)),
+                    f"unknown feature {str(key)!r}; see `policygen list features`" + did_you_mean(str(key), V.FEATURES),
+                )
+                ok = False
+                continue
+            cleaned = age.check(v, ck, (*path, key))
+            if cleaned is MISSING:
+                ok = False
+            else:
+                out[key] = cleaned
+        return {k: out[k] for k in V.FEATURES if k in out} if ok else MISSING
 
 
 def _features_schema() -> Mapping:
@@ -49,6 +180,11 @@ PROFILE_SCHEMA = Mapping(
                 "name": Str("Name shown in the documents.", example="PixelPals"),
                 "legal_name": Str("Legal entity name. Default: company.name.", default=None),
                 "website": Url("Public website (http or https). Default: none.", default=None),
+                "country": Country(
+                    "Where the company is established (ISO 3166-1 alpha-2, e.g. gb). Decides, for example, "
+                    "whether an EU legal representative is needed. Default: not stated (a question for counsel).",
+                    default=None,
+                ),
                 "contact": Mapping(
                     {
                         "safety": Email("Where users send safety reports.", example="safety@pixelpals.example"),
@@ -84,10 +220,17 @@ PROFILE_SCHEMA = Mapping(
                     choices=list(V.AGE_ASSURANCE),
                     default="self-declaration",
                 ),
+                "minimum_age_for": FeatureAges(
+                    "Per-feature minimum ages where a feature is stricter than the service, e.g. "
+                    "{livestream: 18, payments: 18}. Each lies between minimum_age and 21, for a feature that is "
+                    "on. Documents state these floors. Default: {} (every feature at minimum_age).",
+                    default=dict,
+                ),
             },
             "Who may use the service.",
         ),
         "features": _features_schema(),
+        "safeguards": _safeguards_schema(),
         "detection": Mapping(
             {
                 "hash_matching": ListOf(
@@ -116,6 +259,7 @@ PROFILE_SCHEMA = Mapping(
             },
             "The trust-and-safety team.",
         ),
+        "determinations": _determinations_schema(),
         "effective_date": Date("Date the documents take effect. Default: left for you to fill in.", default=None),
         "governing_law": Str("Governing law named in the terms. Default: none.", default=None),
     },
@@ -130,10 +274,13 @@ class Profile:
     Attributes:
         source: The file name the profile came from (as given).
         data: The profile as plain data (dicts, lists, strings, dates).
+        implied: Features the profile left out that are on because a listed
+            service has or suggests them (for "what these documents assume").
     """
 
     source: str
     data: dict[str, Any]
+    implied: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -160,9 +307,33 @@ class Profile:
             "url_lists": set(d["detection"]["url_lists"]),
             "text_classifiers": d["detection"]["text_classifiers"],
             "team_size": d["team"]["size"],
+            "safeguards": {k for k, v in d["safeguards"].items() if v is True},
+            "safeguards_off": {k for k, v in d["safeguards"].items() if v is False},
+            "minors_may_use": minors_may_use(d),
+            "feature_age_limits": {
+                f for f, a in d["audience"]["minimum_age_for"].items() if a > d["audience"]["minimum_age"]
+            },
+            "company_country": d["company"]["country"] or "unknown",
+            "company_in_eu": d["company"]["country"] in V.EU_MEMBER_STATES,
         }
         facts.update(d["features"])
+        facts.update(d["determinations"])
         return facts
+
+    def feature_age(self, feature: str) -> int:
+        """Return the youngest age allowed to use ``feature``."""
+        return feature_age(self.data, feature)
+
+
+def feature_age(data: dict[str, Any], feature: str) -> int:
+    """Return the youngest age allowed to use ``feature``: its own floor, else the service's."""
+    audience = data["audience"]
+    return max(audience["minimum_age"], audience["minimum_age_for"].get(feature) or 0)
+
+
+def minors_may_use(data: dict[str, Any]) -> set[str]:
+    """Features that are on and that users under 18 may use."""
+    return {f for f, on in data["features"].items() if on and feature_age(data, f) < 18}
 
 
 def canonical_json(data: Any) -> str:
@@ -225,7 +396,9 @@ def validate_profile(raw: Any, shown: str = "<profile>", lines: dict[tuple, int]
         n = len(ck.problems)
         problems = sorted(ck.problems, key=lambda p: p.line or 0)
         raise ProfileError(f"Invalid profile {shown} ({n} problem{'s' if n != 1 else ''})", problems)
-    return Profile(shown, data)
+    raw_feats = raw.get("features") or {}
+    implied = tuple(f for f in V.FEATURES if data["features"][f] and f not in raw_feats)
+    return Profile(shown, data, implied)
 
 
 def _complete(data: dict[str, Any]) -> None:
@@ -243,6 +416,17 @@ def _complete(data: dict[str, Any]) -> None:
     det = data["detection"]
     for key in ("hash_matching", "url_lists"):
         det[key] = [t for t in det[key] if t != "none"]
+    dets = data["determinations"]
+    for name in V.DETERMINATIONS:
+        if dets[name] is None:
+            dets[name] = default_determination(name, data["services"])
+
+
+def default_determination(name: str, services: list[str]) -> str:
+    """Return the answer a determination has when the profile leaves it out."""
+    if name == "au_age_restricted_platform" and set(services) <= V.AU_SMMA_EXCLUDED_SERVICES:
+        return "no"
+    return "undecided"
 
 
 def _check_contradictions(data: dict[str, Any], raw: dict[str, Any], ck: Checker) -> None:
@@ -272,6 +456,18 @@ def _check_contradictions(data: dict[str, Any], raw: dict[str, Any], ck: Checker
             ("audience", "parental_consent"),
             f"must be true when minimum_age is under 13 (it is {age}); verifiable parental consent is required",
         )
+    raw_ages = (raw.get("audience") or {}).get("minimum_age_for") or {}
+    for feat, floor in data["audience"]["minimum_age_for"].items():
+        if floor < age:
+            ck.add(
+                ("audience", "minimum_age_for", feat),
+                f"is {floor}, below audience.minimum_age ({age}); a feature's age must lie between minimum_age and 21",
+            )
+        elif not feats[feat] and feat in raw_ages:
+            ck.add(
+                ("audience", "minimum_age_for", feat),
+                f"sets an age for {feat}, but features.{feat} is off; remove the line or turn the feature on",
+            )
     raw_det = raw.get("detection") or {}
     for key in ("hash_matching", "url_lists"):
         listed = raw_det.get(key) or []

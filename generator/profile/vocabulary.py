@@ -196,3 +196,264 @@ def human_list(items: list[str], conj: str = "and") -> str:
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+@dataclass(frozen=True)
+class Safeguard:
+    """A product behaviour a document may promise only when the profile states it.
+
+    Attributes:
+        id: Stable id, the key under ``safeguards:`` in a profile.
+        description: What ``true`` means, for ``list fields`` and the README.
+        question: The yes/no question ``init`` asks, in plain words.
+        relevant: A clause condition (see ``library.conditions``): the
+            profiles for which the safeguard means something. Elsewhere it is
+            neither asked nor listed as a gap.
+        why_irrelevant: Why it does not apply when ``relevant`` fails.
+    """
+
+    id: str
+    description: str
+    question: str
+    relevant: dict | None
+    why_irrelevant: str = ""
+
+
+#: What the product does today. A safeguard the profile leaves out is unknown,
+#: and an unknown safeguard is never promised. Chosen from the product claims
+#: the clause library actually makes (each has a claim-phrase list in
+#: ``checks/claims.py``).
+SAFEGUARDS: dict[str, Safeguard] = {
+    s.id: s
+    for s in [
+        Safeguard(
+            "report_button",
+            "In-app reporting: a Report option on content, profiles and messages.",
+            "Can users report a post, a profile or a message from inside the app (a Report option)?",
+            None,
+        ),
+        Safeguard(
+            "report_includes_context",
+            "Reporting a message sends the recent messages around it to moderators.",
+            "When someone reports a message, do moderators receive the recent messages around it?",
+            {"direct_messages": True},
+            "the service has no private messages",
+        ),
+        Safeguard(
+            "block_users",
+            "Users can block other users, so a blocked user cannot contact them.",
+            "Can users block another user so that they cannot contact them?",
+            {"any": [{"direct_messages": True}, {"public_content": True}, {"voice_video_chat": True}]},
+            "users cannot contact each other",
+        ),
+        Safeguard(
+            "private_by_default_minors",
+            "Accounts of users under 18 start private: only approved connections see their posts, profile "
+            "details and connection lists.",
+            "Do accounts of users under 18 start private (only people they approve see their posts)?",
+            {"minors": True, "public_content": True},
+            "no minors, or nothing users post is public",
+        ),
+        Safeguard(
+            "minors_not_discoverable",
+            "Users under 18 are not suggested to, or searchable by, adults they are not connected with.",
+            "Are users under 18 kept out of suggestions and search for adults they are not connected with?",
+            {"minors": True},
+            "minors do not use the service",
+        ),
+        Safeguard(
+            "restrict_adult_minor_dms",
+            "Adults cannot send private messages to users under 18 they are not connected with.",
+            "Does the product stop adults from privately messaging a user under 18 they are not connected with?",
+            {"minors": True, "direct_messages": True},
+            "no minors, or no private messages",
+        ),
+        Safeguard(
+            "restrict_adult_minor_calls",
+            "Adults cannot call, or invite to a private voice or video chat, users under 18 they are not "
+            "connected with.",
+            "Does the product stop adults from calling a user under 18 they are not connected with?",
+            {"minors": True, "voice_video_chat": True},
+            "no minors, or no voice or video chat",
+        ),
+        Safeguard(
+            "minors_location_off",
+            "Location sharing is off by default for users under 18, and only people they choose see it.",
+            "Is location sharing off by default for users under 18?",
+            {"minors": True, "location_sharing": True},
+            "no minors, or no location sharing",
+        ),
+        Safeguard(
+            "minor_livestream_limits",
+            "On a broadcast by a user under 18, only contacts they accepted can comment or join, and no one "
+            "can send them gifts or payments.",
+            "On a live broadcast by a user under 18, can only their accepted contacts comment or join, "
+            "with no gifts or payments?",
+            {"minors_may_use": ["livestream"]},
+            "users under 18 cannot broadcast live",
+        ),
+        Safeguard(
+            "parental_tools",
+            "Supervision tools let a parent or carer see and limit how their child uses the service.",
+            "Does the product offer supervision tools for parents (a parent can link to and limit a child's account)?",
+            {"minors": True},
+            "minors do not use the service",
+        ),
+        Safeguard(
+            "sensitive_content_filter_minors",
+            "A sensitive-content filter is on for users under 18 and hides sexual or violent content.",
+            "Is a filter for sexual or violent content switched on for users under 18?",
+            {"minors": True, "any": [{"public_content": True}, {"user_uploads": True}]},
+            "no minors, or no user content to filter",
+        ),
+        Safeguard(
+            "nudity_warnings",
+            "Images that may show nudity are blurred with a warning before they are opened or sent.",
+            "Are images that may show nudity blurred, with a warning, before they are opened or sent?",
+            {"any": [{"direct_messages": True}, {"user_uploads": True}]},
+            "users cannot send or upload images",
+        ),
+        Safeguard(
+            "in_product_appeals",
+            "Users can appeal a decision from inside the app (an Appeal option on the decision notice).",
+            "Can users appeal a moderation decision from inside the app (an Appeal option)?",
+            None,
+        ),
+    ]
+}
+
+#: Answers to a determination.
+DETERMINATION_ANSWERS: tuple[str, ...] = ("yes", "no", "undecided")
+
+
+@dataclass(frozen=True)
+class Determination:
+    """A legal conclusion only the provider and its counsel can reach.
+
+    Attributes:
+        id: Stable id, the key under ``determinations:``.
+        jurisdiction: The jurisdiction whose law asks the question.
+        description: One sentence on what ``yes`` means (``list fields``, ``init``).
+        question: The question for counsel when it is ``undecided``.
+    """
+
+    id: str
+    jurisdiction: str
+    description: str
+    question: str
+
+
+DETERMINATIONS: dict[str, Determination] = {
+    d.id: d
+    for d in [
+        Determination(
+            "eu_micro_or_small",
+            "eu",
+            "Yes means the company is a micro or small enterprise (fewer than 50 staff and at most EUR 10m "
+            "turnover or balance sheet, counting linked companies), so DSA Articles 20 to 28, including the "
+            "Article 28 duty on minors, do not apply (DSA Art 19).",
+            "EU: is the company a micro or small enterprise under Recommendation 2003/361/EC, counting linked "
+            "and partner enterprises, so that DSA Art 19 exempts it from Arts 20 to 28 (including the Art 28 "
+            "duty to protect minors)? Record the basis (headcount, turnover, balance sheet, date assessed).",
+        ),
+        Determination(
+            "uk_likely_accessed_by_children",
+            "uk",
+            "Yes is the outcome of the UK children's access assessment (Online Safety Act ss.35-37): the "
+            "service is likely to be accessed by children, so the children's safety duties apply.",
+            "UK: what is the outcome of the children's access assessment (Online Safety Act ss.35-37)? "
+            "Concluding 'not likely to be accessed by children' needs a written record of the evidence; a "
+            "service that does not carry out the assessment is treated as likely to be accessed by children.",
+        ),
+        Determination(
+            "uk_monthly_users_over_700k",
+            "uk",
+            "Yes means the service has more than 700,000 monthly active UK users, a threshold used with risk "
+            "levels in Ofcom's codes (for example CSAM hash matching, ICU C9).",
+            "UK: does the service have more than 700,000 monthly active UK users (the threshold Ofcom's "
+            "Illegal Content Codes use, with the risk level, for measures such as ICU C9 and C10)?",
+        ),
+        Determination(
+            "au_age_restricted_platform",
+            "au",
+            "Yes means the service is an age-restricted social media platform, so Australians under 16 may "
+            "not have accounts (Online Safety Act 2021 s.63C and s.63D).",
+            "Australia: is the service an age-restricted social media platform (Online Safety Act 2021 s.63C "
+            "and the Online Safety (Age-Restricted Social Media Platforms) Rules 2025), so that it must take "
+            "reasonable steps to stop Australians under 16 from having accounts (s.63D)? eSafety expects every "
+            "service to self-assess.",
+        ),
+        Determination(
+            "us_provider_duty_applies",
+            "us",
+            "Yes means the company is a 'provider' under 18 U.S.C. 2258E(6) that must report apparent CSAM, "
+            "child sex trafficking and enticement to NCMEC (18 U.S.C. 2258A).",
+            "US: is the company a 'provider' (an electronic communication service or remote computing "
+            "service, 18 U.S.C. 2258E(6)) bound by the 18 U.S.C. 2258A duty to report to NCMEC? The statute "
+            "has no explicit territorial limit; for a company established outside the US, confirm whether "
+            "the documents should present NCMEC reporting as mandatory or as voluntary.",
+        ),
+    ]
+}
+
+#: Services that the Social Media Minimum Age rules exclude outright (Online
+#: Safety (Age-Restricted Social Media Platforms) Rules 2025 s.5: messaging and
+#: calling; online games). A profile offering only these defaults
+#: ``au_age_restricted_platform`` to "no"; any other service leaves it
+#: "undecided" (facts: records-and-notices.md D.1).
+AU_SMMA_EXCLUDED_SERVICES: frozenset[str] = frozenset({"messaging", "gaming"})
+
+#: Common names for countries that ISO 3166-1 spells differently (lower case -> alpha-2).
+COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "gb",
+    "united kingdom": "gb",
+    "great britain": "gb",
+    "britain": "gb",
+    "england": "gb",
+    "scotland": "gb",
+    "wales": "gb",
+    "northern ireland": "gb",
+    "usa": "us",
+    "u.s.": "us",
+    "u.s.a.": "us",
+    "america": "us",
+    "united states": "us",
+    "united states of america": "us",
+    "south korea": "kr",
+    "north korea": "kp",
+    "russia": "ru",
+    "czech republic": "cz",
+    "holland": "nl",
+}
+
+#: EU member states (ISO 3166-1 alpha-2, lower case).
+EU_MEMBER_STATES: frozenset[str] = frozenset(
+    {"at", "be", "bg", "hr", "cy", "cz", "dk", "ee", "fi", "fr", "de", "gr", "hu", "ie"}
+    | {"it", "lv", "lt", "lu", "mt", "nl", "pl", "pt", "ro", "sk", "si", "es", "se"}
+)
+
+#: Common names for jurisdiction ids, for ``init`` answers and flags (lower case).
+JURISDICTION_ALIASES: dict[str, str] = {
+    "us": "us",
+    "usa": "us",
+    "u.s.": "us",
+    "america": "us",
+    "united states": "us",
+    "united states of america": "us",
+    "uk": "uk",
+    "gb": "uk",
+    "britain": "uk",
+    "great britain": "uk",
+    "united kingdom": "uk",
+    "england": "uk",
+    "scotland": "uk",
+    "wales": "uk",
+    "northern ireland": "uk",
+    "eu": "eu",
+    "europe": "eu",
+    "european union": "eu",
+    "au": "au",
+    "australia": "au",
+    "ca": "ca",
+    "canada": "ca",
+}

@@ -12,4 +12,11 @@ infrastructure. Nothing below the top floor imports it.
 from .diff import summary_json, summary_markdown
 from .packet import diff_files, packet_files, review_libraries, review_profiles
 
-__all__ = ["diff_files", "packet_files", "review_libraries", "review_profiles", "summary_json", "summary_markdown"]
+__all__ = [
+    "diff_files",
+    "packet_files",
+    "review_libraries",
+    "review_profiles",
+    "summary_json",
+    "summary_markdown",
+]
