@@ -360,7 +360,7 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
         policygen coverage --format csv -o coverage.csv
     """
     from .checks import coverage as cov
-    from .errors import LintFailed, OutputError
+    from .errors import LintFailed
     from .library import load_library
 
     library = load_library(library_dir)
@@ -388,9 +388,9 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
         if out_file is None:
             click.echo(text, nl=False)
         else:
-            if out_file.exists() and not force:
-                raise OutputError(f"{out_file} exists; use --force to replace it")
-            out_file.write_text(text, encoding="utf-8")
+            from .output import write_file
+
+            write_file(out_file, text.encode("utf-8"), force=force)
             click.echo(f"Wrote {out_file}")
     for c, n in gaps:
         where = f" for {c.jurisdiction}" if n.local else ""
@@ -601,7 +601,7 @@ def init(
     """
     from .profile import profile_yaml
 
-    if path.exists() and not force:
+    if (path.is_symlink() or path.exists()) and not force:  # a link counts, even a dangling one
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     interactive = not no_input
     unknown = [f for f in (*features_on, *features_off) if f not in V.FEATURES]
@@ -664,8 +664,9 @@ def init(
         answers["features"] = feats
     answers["team"] = {"size": team_size}
     text = profile_yaml(answers)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from .output import write_file
+
+    write_file(path, text.encode("utf-8"), force=force)
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
 
 
@@ -698,7 +699,7 @@ def main() -> None:
     try:
         code = cli(prog_name="policygen", standalone_mode=False)
     except KeyboardInterrupt:
-        click.echo("Interrupted; no output was written or changed.", err=True)
+        click.echo(_interrupted(), err=True)
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -706,6 +707,16 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:  # click's form of Ctrl-C, SIGTERM or end of input
-        click.echo("Interrupted; no output was written or changed.", err=True)
+        click.echo(_interrupted(), err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> str:
+    """Say what an interrupted run left: nothing, or (signal after the final swap) every file."""
+    from .output import written_in_this_process
+
+    written = written_in_this_process()
+    if not written:
+        return "Interrupted; no output was written or changed."
+    return f"Interrupted after the output was complete: {len(written)} file(s) written, starting with {written[0]}."
