@@ -687,8 +687,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     """Console-script entry point.
 
-    SIGTERM is handled like Ctrl-C: the run stops, its staging folder is
-    removed, and no partial document is left behind (exit 130).
+    SIGTERM is handled like Ctrl-C: the run stops, what it staged is
+    removed, and the output folder keeps its previous files (exit 130).
     """
     import signal
 

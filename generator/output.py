@@ -168,13 +168,14 @@ def commit(targets: Sequence[Target]) -> list[Path]:
                 except BaseException:
                     _undo(groups)
                     raise
-                if caught:  # Ctrl-C or SIGTERM during the swap: honour it by putting everything back
+                interrupted = bool(caught)
+                if interrupted:  # Ctrl-C or SIGTERM during the swap: honour it by putting everything back
                     _undo(groups)
                 else:
                     _finish(groups)
                     written = [g.folder / e.rel for g in groups for e in g.entries]
                     _committed.extend(written)
-            if caught:  # the signal's handler returned instead of stopping the run
+            if interrupted:  # the signal's handler returned instead of stopping the run
                 raise OutputError("Interrupted; nothing was written or changed")
         except BaseException:
             with _signals_held():
@@ -352,6 +353,15 @@ def _tmp(folder: Path, rel: str, txid: str, kind: str, index: int) -> Path:
 
 
 def _write_journal(g: _Group, state: str) -> None:
+    """Write the journal for ``state`` atomically (temporary file, then rename).
+
+    The group's state is set first for ``staging`` and ``commit``, so a
+    signal between the rename and the end of this function still lets the
+    rollback find (and remove) the journal; rolling back in ``commit`` state
+    is safe as soon as staging is complete.
+    """
+    if state != "done":
+        g.state = state
     data = json.dumps(
         {"state": state, "files": [e.rel for e in g.entries], "dirs": g.new_dirs}, ensure_ascii=False
     ).encode("utf-8")

@@ -150,6 +150,37 @@ def test_keyboard_interrupt_during_the_swap_puts_everything_back(
     assert snapshot(out) == before
 
 
+@pytest.mark.parametrize("when", ["swap", "after the swap"])
+def test_a_signal_whose_handler_returns_is_honoured_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """A handler that does not stop the run: during the swap the old files come back, after it the new stay."""
+    out = tmp_path / "out"
+    output.write_files(out, {"a": b"old", "b": b"old"}, force=False)
+    seen = []
+    previous = signal.signal(signal.SIGHUP, lambda s, f: seen.append(s))
+    patched = "rename" if when == "swap" else "unlink"
+    real = getattr(os, patched)
+
+    def send_hup(*a, **kw):
+        if not seen:
+            os.kill(os.getpid(), signal.SIGHUP)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(output.os, patched, send_hup)
+    try:
+        if when == "swap":
+            with pytest.raises(OutputError, match="Interrupted"):
+                output.write_files(out, {"a": b"new", "b": b"new"}, force=True)
+            assert snapshot(out) == {"a": b"old", "b": b"old"}
+        else:
+            output.write_files(out, {"a": b"new", "b": b"new"}, force=True)
+            assert snapshot(out) == {"a": b"new", "b": b"new"}
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert seen == [signal.SIGHUP], "the signal was delivered once, after the swap"
+
+
 def test_a_journal_left_by_a_killed_run_is_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SIGKILL cannot be caught: the next run finds the journal and restores the previous set."""
     out = tmp_path / "out"
@@ -398,14 +429,19 @@ def test_force_runs_killed_at_random_moments_leave_one_complete_build(tmp_path: 
         time.sleep(duration * 1.2 * rng.random() ** 0.5)
         proc.send_signal(rng.choice([signal.SIGINT, signal.SIGTERM]))
         _, err = proc.communicate(timeout=120)
-        assert "Traceback" not in err, err
+        # Tolerated noise, not about the output: CPython's "Exception ignored in: ZipFile.__del__"
+        # when Ctrl-C hit a ZipFile constructor, and Ctrl-C while Python was still importing.
+        own = err.split("Exception ignored in:")[0]
+        if "Traceback" in own:
+            assert own.rstrip().endswith("KeyboardInterrupt") and "generator/api.py" not in own, err
         found = assert_complete_build(out)
         assert not [p for p in out.iterdir() if p.name.startswith(".policygen-")], f"run {i}: litter left"
         assert found in (digests[current], digests[nxt])
         if proc.returncode < 0:
             # Killed by the default action: before main() installed its handlers (nothing written
-            # yet) or while Python shut down after a complete run. Either way it claimed nothing.
-            assert "Interrupted" not in err
+            # yet) or while Python shut down after a complete run. What it did claim must hold.
+            if "no output was written" in err:
+                assert found == digests[current], f"run {i}: 'no output was written or changed' but it changed"
         elif proc.returncode == 0 or "no output was written" not in err:
             assert proc.returncode in (0, 130), err
             assert found == digests[nxt], f"run {i}: exit {proc.returncode} but the old build is there: {err}"
