@@ -273,6 +273,8 @@ def _lock_groups(targets: Sequence[Target], created: list[Path]) -> list[_Group]
         for g in groups.values():  # a folder was removed or replaced while we waited: start again
             with contextlib.suppress(OSError):
                 os.close(g.fd)
+        if time.monotonic() > deadline:
+            raise OutputError(f"Output folder {targets[0].folder} keeps being replaced; nothing was written")
 
 
 def _lock(g: _Group, deadline: float) -> bool:

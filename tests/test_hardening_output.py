@@ -399,9 +399,12 @@ def test_coverage_out_is_atomic_and_follows_the_umask(tmp_path: Path) -> None:
 # -- item 6 under real signals ------------------------------------------------------------------
 
 
+RUNS = 150
+
+
 @pytest.mark.slow
 def test_force_runs_killed_at_random_moments_leave_one_complete_build(tmp_path: Path, two_profiles) -> None:
-    """SIGINT / SIGTERM at 120 random moments of --force runs: the old build or the new, never a mix.
+    """SIGINT / SIGTERM at RUNS random moments of --force runs: the old build or the new, never a mix.
 
     The moments are drawn over the whole run, weighted towards its end where
     the swap happens. "No output was written or changed" must mean the old
@@ -420,7 +423,7 @@ def test_force_runs_killed_at_random_moments_leave_one_complete_build(tmp_path: 
     rng = random.Random(10)
     current = "a"
     outcomes = {"kept old": 0, "new": 0}
-    for i in range(120):
+    for i in range(RUNS):
         nxt = "b" if current == "a" else "a"
         cmd = ["generate", profiles[nxt], "-o", out, "--library", library, "--force", "-q"]
         proc = subprocess.Popen(
