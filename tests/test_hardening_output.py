@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -218,6 +220,58 @@ def test_mount_point_or_read_only_parent_stages_inside_the_folder(tmp_path: Path
     finally:
         parent.chmod(0o755)
     assert snapshot(out) == {"a": b"new", "b": b"new"}
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path):
+    """A tmpfs mounted on an empty folder (needs root and mount rights; skipped otherwise)."""
+    target = tmp_path / "mnt"
+    target.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(target)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+def test_output_folder_that_is_a_mount_point(mount_point: Path, library: Path, two_profiles) -> None:
+    a, b = two_profiles
+    for profile, extra in ((a, []), (b, ["--force"])):
+        r = cli("generate", profile, "-o", mount_point, "--library", library, *extra)
+        assert r.returncode == 0, r.stderr  # was: "Invalid cross-device link", exit 2
+    assert_complete_build(mount_point)
+
+
+def test_read_only_parent_as_an_ordinary_user(two_profiles) -> None:
+    """Root ignores folder permissions, so the run is made as user nobody (65534)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root to switch to an unprivileged user")
+    base = Path(tempfile.mkdtemp(prefix="policygen-ro-"))  # pytest's own tmp folders are private
+    try:
+        base.chmod(0o755)
+        library = make_library(base / "lib")
+        profiles = [shutil.copy(p, base / p.name) for p in two_profiles]
+        out = base / "ro" / "out"
+        out.mkdir(parents=True)
+        (base / "ro").chmod(0o555)
+        home = base / "home"
+        home.mkdir()
+        for path in (out, home):
+            os.chown(path, 65534, 65534)
+        run_as = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        env = {**os.environ, "HOME": str(home), "POLICYGEN_CACHE_DIR": str(home / "cache")}
+        probe = subprocess.run([*run_as, PY, "-c", "import generator"], capture_output=True, env=env, cwd=home)
+        if probe.returncode:
+            pytest.skip("user nobody cannot run the code in this checkout")
+        for profile, extra in ((profiles[0], []), (profiles[1], ["--force"])):
+            cmd = [*run_as, PY, "-m", "generator", "generate", str(profile), "-o", str(out), "--library", str(library)]
+            r = subprocess.run([*cmd, *extra], capture_output=True, text=True, env=env, cwd=home)
+            assert r.returncode == 0, r.stderr
+        assert_complete_build(out)
+    finally:
+        (base / "ro").chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_staging_never_leaves_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
