@@ -21,7 +21,7 @@ from .checks import check_build
 from .documents import Decision, Document, Templates, assemble, load_templates, select
 from .errors import UsageError
 from .library import Library, load_library
-from .output import safe_name, write_files
+from .output import Target, commit, safe_name, write_files
 from .profile import Profile, load_profile
 from .profile import vocabulary as V
 from .render import renderer
@@ -245,10 +245,12 @@ def generate(
         files.update({prefix + name: data for name, data in b.files.items()})
         if progress is not None:
             progress(p)
-    written = write_files(Path(out_dir), files, force=force)
-    for path, data in lock_out.items():
-        target = Path(path)
-        written += write_files(target.parent, {target.name: data}, force=False)
+    # The documents and a new lockfile are one transaction: every target is
+    # checked and staged before anything is replaced, so an unwritable lock
+    # path leaves the output folder untouched.
+    targets = [Target(Path(out_dir), files, force)]
+    targets += [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
+    written = commit(targets)
     return GenerateResult(Path(out_dir), written, builds)
 
 

@@ -388,7 +388,7 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
         policygen coverage --format csv -o coverage.csv
     """
     from .checks import coverage as cov
-    from .errors import LintFailed, OutputError
+    from .errors import LintFailed
     from .library import load_library
 
     library = load_library(library_dir)
@@ -404,9 +404,9 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
         if out_file is None:
             click.echo(text, nl=False)
         else:
-            if out_file.exists() and not force:
-                raise OutputError(f"{out_file} exists; use --force to replace it")
-            out_file.write_text(text, encoding="utf-8")
+            from .output import write_file
+
+            write_file(out_file, text.encode("utf-8"), force=force)
             click.echo(f"Wrote {out_file}")
     for c, n in gaps:
         where = f" for {c.jurisdiction}" if n.local else ""
@@ -627,7 +627,7 @@ def init(path: Path, no_input: bool, force: bool, quiet: bool, **opts: tuple[str
     from .profile import load_profile
     from .profile import questions as Q
 
-    if path.exists() and not force:
+    if (path.is_symlink() or path.exists()) and not force:  # a link counts, even a dangling one
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     given, problems = Q.flag_answers({k.removeprefix("opt_").replace("_", "-"): list(v) for k, v in opts.items()})
     if problems:
@@ -638,8 +638,9 @@ def init(path: Path, no_input: bool, force: bool, quiet: bool, **opts: tuple[str
 
     answers, comments = Q.run(given, None if no_input else ask, lambda m: click.echo(m, err=True))
     text = Q.profile_text(answers, comments)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from .output import write_file
+
+    write_file(path, text.encode("utf-8"), force=force)
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
     if not quiet:
         _assumptions(assumptions(load_profile(path)))
@@ -657,8 +658,8 @@ def _assumptions(items: list[str]) -> None:
 def main() -> None:
     """Console-script entry point.
 
-    SIGTERM is handled like Ctrl-C: the run stops, its staging folder is
-    removed, and no partial document is left behind (exit 130).
+    SIGTERM is handled like Ctrl-C: the run stops, what it staged is
+    removed, and the output folder keeps its previous files (exit 130).
     """
     import signal
 
@@ -669,7 +670,7 @@ def main() -> None:
     try:
         code = cli(prog_name="policygen", standalone_mode=False)
     except KeyboardInterrupt:
-        click.echo("Interrupted; no output was written or changed.", err=True)
+        click.echo(_interrupted(), err=True)
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -677,6 +678,16 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:  # click's form of Ctrl-C, SIGTERM or end of input
-        click.echo("Interrupted; no output was written or changed.", err=True)
+        click.echo(_interrupted(), err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> str:
+    """Say what an interrupted run left: nothing, or (signal after the final swap) every file."""
+    from .output import written_in_this_process
+
+    written = written_in_this_process()
+    if not written:
+        return "Interrupted; no output was written or changed."
+    return f"Interrupted after the output was complete: {len(written)} file(s) written, starting with {written[0]}."

@@ -11,7 +11,6 @@ imports ``library``, ``documents``, ``render``, ``review`` or ``checks``.
 """
 
 from .profile import Profile, field_reference, load_profile, validate_profile
-from .questions import questions
 from .schema import Bool, Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, describe, did_you_mean
 from .yamlio import YamlProblem, parse_yaml, read_text
 
@@ -32,7 +31,6 @@ __all__ = [
     "field_reference",
     "load_profile",
     "parse_yaml",
-    "questions",
     "read_text",
     "validate_profile",
 ]

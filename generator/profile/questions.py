@@ -77,7 +77,7 @@ def _email(value: str, answers: Answers) -> str:
             hint = " (it has no @)"
         elif text.count("@") == 1 and "." not in text.split("@")[1]:
             hint = f" (did you mean '{text}.com'?)"
-        raise AnswerError(f"{problem}{hint}")
+        raise AnswerError(f"this is not an email address policygen accepts: {problem}{hint}")
     return text
 
 

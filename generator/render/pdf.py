@@ -114,7 +114,7 @@ def docx_to_pdf(documents: Mapping[str, bytes]) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="policygen-pdf-") as tmp:
         base = Path(tmp)
         profile = base / "profile"
-        env = {**os.environ, "HOME": str(base)}  # LibreOffice writes a few files under HOME
+        env = _soffice_env(base)
         profile_arg = f"-env:UserInstallation={profile.as_uri()}"
         _run([soffice, "--headless", "--norestore", profile_arg, "--terminate_after_init"], env, TIMEOUT_START)
         module = profile / "user" / "basic" / "Standard" / "Module1.xba"
@@ -143,6 +143,19 @@ def docx_to_pdf(documents: Mapping[str, bytes]) -> dict[str, bytes]:
                 raise ConverterError(f"LibreOffice did not convert {name} to PDF")
             out[name.rsplit(".", 1)[0] + ".pdf"] = normalise_pdf(target.read_bytes())
         return out
+
+
+def _soffice_env(home: Path) -> dict[str, str]:
+    """Return LibreOffice's environment: its own HOME, and a fixed time zone and locale.
+
+    LibreOffice writes the PDF creation date in local time with the zone offset
+    (``Z`` in UTC, ``+05'30'`` in India), and takes its UI language and number
+    formats from the locale; pinning both keeps the bytes the same on every
+    machine (``normalise_pdf`` then fixes the date's digits).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env.update({"HOME": str(home), "TZ": "UTC", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
+    return env
 
 
 def _run(cmd: list[str], env: dict[str, str], timeout: int) -> None:
