@@ -617,6 +617,43 @@ def _compiled(source: str, shown: str) -> jinja2.Template:
     return template
 
 
+def page_template_problem(exc: BaseException, fallback: str) -> Problem:
+    """Describe an error raised by a page template (``page.html`` or a file it includes).
+
+    Names the template file and line where Jinja knows them, else ``fallback``.
+    """
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(exc.filename or fallback, "", f"template syntax error: {exc.message}", exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Problem(fallback, "", f"names template {exc.name!r}, which is not in the templates folder")
+    file, line = fallback, None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and not frame.filename.endswith(".py") and not frame.filename.startswith("<frozen"):
+            file, line = frame.filename, frame.lineno
+    if isinstance(exc, jinja2.UndefinedError):
+        message = f"undefined variable: {exc.message}"
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
+        message = f"refused by the template sandbox: {exc}"
+    elif isinstance(exc, limits.LimitExceeded):
+        message = f"refused: the template {exc}"
+    else:
+        message = f"template error: {type(exc).__name__}: {exc}"
+    return Problem(file, "", message, line)
+
+
+#: Errors a page template can raise while it renders (all become exit 2).
+PAGE_ERRORS = (
+    jinja2.TemplateError,
+    limits.LimitExceeded,
+    RecursionError,
+    MemoryError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+)
+
+
 def _template_line(exc: BaseException) -> int | None:
     """Find the template line in a Jinja traceback (Jinja rewrites frames)."""
     line = None
