@@ -371,7 +371,7 @@ def load_library(root: str | Path | None = None) -> Library:
     texts = []
     for shown, full in paths:
         try:
-            texts.append((shown, read_text(Path(full), shown)))
+            texts.append((shown, read_text(full, shown)))
         except YamlProblem as exc:
             problems.append(exc.problem)
     # Keyed on every file's name and content (not size and mtime, which a
@@ -437,7 +437,12 @@ def _clause_files(base: Path, shown_root: str) -> tuple[list[tuple[str, str]], l
 def _to_cache(digest: str, library: Library) -> None:
     """Store a validated library's metadata (as JSON data; the texts are always read from the files)."""
     entries = [
-        {"file": c.file, "meta": {**c.meta, "last_reviewed": c.meta["last_reviewed"].isoformat()}}
+        {
+            "file": c.file,
+            "body_at": len(c.text) - len(c.body),
+            "body_line": c.body_line,
+            "meta": {**c.meta, "last_reviewed": c.meta["last_reviewed"].isoformat()},
+        }
         for c in library.clauses.values()
     ]
     cache.store_json("library", digest, entries)
@@ -453,12 +458,14 @@ def _from_cache(digest: str, shown_root: str, name: str, version: str, texts: li
     try:
         for e in entries:
             text = by_file.pop(e["file"])
-            parts = split_front_matter(text)
+            at, line = e["body_at"], e["body_line"]
             meta = {**e["meta"], "last_reviewed": _dt.date.fromisoformat(e["meta"]["last_reviewed"])}
-            if parts is None or not isinstance(meta["id"], str) or meta["id"] in clauses:
+            if not (isinstance(at, int) and isinstance(line, int) and 4 <= at <= len(text)):
                 return None
-            _, body, body_line = parts
-            clauses[meta["id"]] = Clause(meta["id"], meta, body, e["file"], body_line, text)
+            if text[at - 4 : at] != "---\n" or not isinstance(meta["id"], str) or meta["id"] in clauses:
+                return None
+            # The body is always a slice of the file's own text (split once, when the entry was written).
+            clauses[meta["id"]] = Clause(meta["id"], meta, text[at:], e["file"], line, text)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return Library(shown_root, name, version, clauses)

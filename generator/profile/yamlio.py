@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -49,7 +48,7 @@ class _NotRegular(OSError):
     pass
 
 
-def _read_regular(path: Path, limit: int) -> bytes:
+def _read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     """Read at most ``limit`` bytes of a regular file; never block on a FIFO or device."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -70,7 +69,7 @@ def _read_regular(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: str | os.PathLike[str], shown: str, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a UTF-8 text file, turning every failure into a located problem."""
     try:
         data = _read_regular(path, max_bytes + 1)
