@@ -18,7 +18,7 @@ import generator
 
 PACKAGE = Path(generator.__file__).parent
 SUBPACKAGES = ("profile", "library", "documents", "render", "review", "checks")
-INFRASTRUCTURE = ("errors", "cache", "output", "tables")
+INFRASTRUCTURE = ("errors", "cache", "output", "tables", "limits")
 TOP_FLOOR = ("cli", "api", "__main__")
 
 

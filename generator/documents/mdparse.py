@@ -12,12 +12,11 @@ spaces), bold, italics, code and links; anything else is reported.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from .. import cache
+from .. import cache, limits
 from .model import Block, ListBlock, ListItem, Paragraph, Span, safe_href
 
 
@@ -58,16 +57,47 @@ def parse_markdown(text: str) -> list[Block]:
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str) -> tuple[Block, ...]:
     """Parse once per distinct text, in memory (batches) and on disk (repeat runs)."""
-    digest = cache.key("markdown-3", text)  # -2: lists carry the checklist flag; -3: only safe links
-    data = cache.load("markdown", digest)
+    digest = cache.key("markdown-4", text)  # -4: only safe links, JSON data entries with an integrity digest
+    data = cache.load_json("markdown", digest)
     if data is not None:
         try:
-            return tuple(_decode(b) for b in json.loads(data))
-        except (ValueError, KeyError, TypeError, IndexError):
+            return tuple(_decode(b) for b in data)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
             pass
-    blocks = _parse(text)
-    cache.store("markdown", digest, json.dumps([_encode(b) for b in blocks]).encode("utf-8"))
+    blocks = _parse_bounded(text)
+    cache.store_json("markdown", digest, [_encode(b) for b in blocks])
     return blocks
+
+
+def _parse_bounded(text: str) -> tuple[Block, ...]:
+    """Parse within the time and nesting bounds for untrusted text.
+
+    Raises:
+        MarkdownProblem: past a bound (a list nested 300 deep, thousands of
+            nested emphasis markers, a parse that takes too long).
+    """
+    deepest = max((len(line) - len(line.lstrip(" \t")) for line in text.splitlines() if line.strip()), default=0)
+    if deepest > 4 * limits.MAX_MARKDOWN_DEPTH:
+        raise MarkdownProblem(f"text is indented more than {limits.MAX_MARKDOWN_DEPTH} levels (lists nest too deeply)")
+    try:
+        with limits.time_limit():
+            blocks = _parse(text)
+    except RecursionError:
+        raise MarkdownProblem("lists, emphasis or links nest too deeply") from None
+    except limits.LimitExceeded as exc:
+        raise MarkdownProblem(f"refused: parsing the Markdown {exc}") from None
+    if _depth(blocks) > limits.MAX_MARKDOWN_DEPTH:
+        raise MarkdownProblem(f"lists nest more than {limits.MAX_MARKDOWN_DEPTH} levels deep")
+    return blocks
+
+
+def _depth(blocks: tuple[Block, ...] | list[Block], level: int = 0) -> int:
+    deepest = level
+    for b in blocks:
+        if isinstance(b, ListBlock):
+            for item in b.items:
+                deepest = max(deepest, _depth(item.children, level + 1) if item.children else level + 1)
+    return deepest
 
 
 def _encode(block: Block) -> Any:
@@ -98,6 +128,8 @@ def _tree(text: str) -> ET.Element:
     global _MD
     if _MD is None:
         _MD = _make_markdown()
+    if not text.strip():  # Python-Markdown returns early, without running the tree processors
+        return ET.Element("div")
     _MD.reset()
     _MD.convert(text)
     return _MD.captured  # type: ignore[attr-defined]

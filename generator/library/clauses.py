@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import marshal
 import os
 import re
 from dataclasses import dataclass, field
@@ -384,26 +383,20 @@ def load_library(root: str | Path | None = None) -> Library:
         problems.append(Problem(_show(manifest, base, shown_root), "", "missing: a library needs name and version"))
     paths, found = _clause_files(base, shown_root)
     problems.extend(found)
-    # Keyed like __pycache__: path, size and modification time (ns) of every
-    # file, so a warm load reads no clause file at all.
-    stats = []
-    for shown, full in paths:
-        try:
-            st = os.stat(full)
-            stats.append(f"{shown}\x00{st.st_size}\x00{st.st_mtime_ns}")
-        except OSError:
-            stats.append(f"{shown}\x00missing")
-    digest = cache.key(name, version, *stats)
-    if not problems:
-        cached = _from_cache(digest, shown_root, name, version)
-        if cached is not None:
-            return cached
     texts = []
     for shown, full in paths:
         try:
-            texts.append((shown, read_text(Path(full), shown)))
+            texts.append((shown, read_text(full, shown)))
         except YamlProblem as exc:
             problems.append(exc.problem)
+    # Keyed on every file's name and content (not size and mtime, which a
+    # same-size edit by `cp -p`, `rsync -a` or tar keeps); the texts are read
+    # anyway, so a hit skips only the YAML parsing and schema checks.
+    digest = cache.key("library-3", name, version, *(f"{shown}\x00{text}" for shown, text in texts))
+    if not problems:
+        cached = _from_cache(digest, shown_root, name, version, texts)
+        if cached is not None:
+            return cached
     clauses: dict[str, Clause] = {}
     for shown, text in texts:
         clause, found = parse_clause(text, shown)
@@ -459,30 +452,38 @@ def _clause_files(base: Path, shown_root: str) -> tuple[list[tuple[str, str]], l
 
 
 def _to_cache(digest: str, library: Library) -> None:
-    """Store a validated library: parsing and checking 200+ files is the slow part of loading."""
+    """Store a validated library's metadata (as JSON data; the texts are always read from the files)."""
     entries = [
         {
-            "meta": {**c.meta, "last_reviewed": c.meta["last_reviewed"].isoformat()},
-            "body": c.body,
             "file": c.file,
+            "body_at": len(c.text) - len(c.body),
             "body_line": c.body_line,
-            "text": c.text,
+            "meta": {**c.meta, "last_reviewed": c.meta["last_reviewed"].isoformat()},
         }
         for c in library.clauses.values()
     ]
-    cache.store("library", digest, marshal.dumps(entries))
+    cache.store_json("library", digest, entries)
 
 
-def _from_cache(digest: str, shown_root: str, name: str, version: str) -> Library | None:
-    data = cache.load("library", digest)
-    if data is None:
+def _from_cache(digest: str, shown_root: str, name: str, version: str, texts: list[tuple[str, str]]) -> Library | None:
+    """Rebuild a library from cached metadata and the files' texts; None unless every piece fits."""
+    entries = cache.load_json("library", digest)
+    if not isinstance(entries, list) or len(entries) != len(texts):
         return None
+    by_file = dict(texts)
+    clauses = {}
     try:
-        clauses = {}
-        for e in marshal.loads(data):
+        for e in entries:
+            text = by_file.pop(e["file"])
+            at, line = e["body_at"], e["body_line"]
             meta = {**e["meta"], "last_reviewed": _dt.date.fromisoformat(e["meta"]["last_reviewed"])}
-            clauses[meta["id"]] = Clause(meta["id"], meta, e["body"], e["file"], e["body_line"], e["text"])
-    except (ValueError, KeyError, TypeError, EOFError):
+            if not (isinstance(at, int) and isinstance(line, int) and 4 <= at <= len(text)):
+                return None
+            if text[at - 4 : at] != "---\n" or not isinstance(meta["id"], str) or meta["id"] in clauses:
+                return None
+            # The body is always a slice of the file's own text (split once, when the entry was written).
+            clauses[meta["id"]] = Clause(meta["id"], meta, text[at:], e["file"], line, text)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return Library(shown_root, name, version, clauses)
 

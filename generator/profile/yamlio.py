@@ -10,7 +10,7 @@ that validation errors can point at the line.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import stat
 from typing import Any
 
 import yaml
@@ -49,11 +49,37 @@ class YamlProblem(Exception):
         self.problem = problem
 
 
-def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES) -> str:
+class _NotRegular(OSError):
+    pass
+
+
+def _read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """Read at most ``limit`` bytes of a regular file; never block on a FIFO or device."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(path)
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | os.PathLike[str], shown: str, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a UTF-8 text file, turning every failure into a located problem."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        data = _read_regular(path, max_bytes + 1)
+    except _NotRegular:
+        raise YamlProblem(Problem(shown, "", "is not a regular file (FIFOs and devices are never read)")) from None
     except FileNotFoundError:
         raise YamlProblem(Problem(shown, "", "no such file")) from None
     except IsADirectoryError:

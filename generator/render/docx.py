@@ -32,25 +32,39 @@ from ..library.templating import Templates
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 REFERENCE = "docx/reference.docx"
-#: Styles the reference document must define (checked when it is loaded).
+#: Styles the reference document must define (checked when it is loaded):
+#: every name the writer looks up, nested list levels, contents entries and
+#: the footer included (a test renders every sample and compares).
 REQUIRED_STYLES = (
     "Title",
     "Subtitle",
     "Cover Meta",
     "Draft Notice",
     "TOC Heading",
+    "toc 1",
+    "toc 2",
     "Heading 1",
     "Heading 2",
-    "Heading 3",
     "Appendix Heading",
     "List Bullet",
+    "List Bullet 2",
+    "List Bullet 3",
     "List Number",
+    "List Number 2",
+    "List Number 3",
     "List Continue",
+    "List Continue 2",
+    "List Continue 3",
     "Checklist",
     "Table Grid",
     "Table Text",
     "Caption",
+    "Footer",
 )
+#: A reference document is refused, before it is unpacked, past these sizes.
+MAX_REFERENCE_BYTES = 16 * 1024 * 1024
+MAX_REFERENCE_UNPACKED = 64 * 1024 * 1024
+MAX_REFERENCE_ENTRIES = 1000
 
 
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -72,7 +86,27 @@ def _reference(path: Path, mtime_ns: int) -> bytes:
     """
     from ..errors import LibraryError, Problem
 
-    data = path.read_bytes()
+    def refuse(message: str) -> LibraryError:
+        return LibraryError("Cannot use the DOCX reference document", [Problem(str(path), "", message)])
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_REFERENCE_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_REFERENCE_BYTES:
+        raise refuse(f"is over {MAX_REFERENCE_BYTES // 2**20} MiB; a reference document holds styles only")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise refuse(f"not a Word document: {exc}") from None
+    unpacked = sum(i.file_size for i in infos)
+    if len(infos) > MAX_REFERENCE_ENTRIES or unpacked > MAX_REFERENCE_UNPACKED:
+        raise refuse(
+            f"unpacks to {unpacked:,} bytes in {len(infos):,} parts; refused over "
+            f"{MAX_REFERENCE_UNPACKED // 2**20} MiB or {MAX_REFERENCE_ENTRIES:,} parts (a zip bomb?)"
+        )
     try:
         names = {s.name for s in open_docx(io.BytesIO(data)).styles}
     except Exception as exc:  # python-docx raises several kinds for a damaged package

@@ -12,10 +12,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
+from .. import limits
 from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, safe_href
-from ..library.templating import Templates, make_env
+from ..errors import LibraryError
+from ..library.templating import PAGE_ERRORS, Templates, make_env, page_template_problem, read_text_checked
 
 
 def spans_html(spans: tuple[Span, ...]) -> str:
@@ -100,23 +103,45 @@ def _body(doc: Document) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _page(search_path: tuple[Path, ...]) -> tuple[Any, str]:
-    """Compile the page template and read the stylesheet once per template folder."""
+    """Compile the page template and read the stylesheet once per template folder.
+
+    Raises:
+        LibraryError: naming the file when either is missing, linked from
+            outside the templates folder, not UTF-8, or (the page) not a valid template.
+    """
     env = make_env(markdown=False, search_path=[p / "html" for p in search_path])
-    css = Templates(search_path, {}, {}).find("html/style.css").read_text(encoding="utf-8")
-    return env.get_template("page.html"), css
+    found = Templates(search_path, {}, {})
+    css = read_text_checked(found.find("html/style.css"))
+    page_file = str(found.find("html/page.html"))
+    try:
+        return env.get_template("page.html"), css
+    except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
+        raise LibraryError(_PAGE_FAILED, [page_template_problem(exc, page_file)]) from None
+
+
+_PAGE_FAILED = "Cannot use the HTML page template"
 
 
 def render_html(doc: Document, templates: Templates) -> bytes:
-    """Render the document as a UTF-8 HTML page."""
+    """Render the document as a UTF-8 HTML page.
+
+    Raises:
+        LibraryError: when the page template fails (undefined variable,
+            sandbox refusal, missing include, ...), naming its file and line.
+    """
     page, css = _page(templates.search_path)
     toc = [(f"s{s.number}", f"{s.number}. {s.title}") for s in doc.sections]
     toc += [(f"appendix-{a.number.lower()}", f"Appendix {a.number}. {a.title}") for a in doc.appendices]
-    html = page.render(
-        doc=doc,
-        css=Markup(css),
-        toc=toc,
-        disclaimer=Markup(blocks_html(doc.disclaimer)),
-        intro=Markup(blocks_html(doc.intro)),
-        body=Markup(_body(doc)),
-    )
+    try:
+        with limits.time_limit():
+            html = page.render(
+                doc=doc,
+                css=Markup(css),
+                toc=toc,
+                disclaimer=Markup(blocks_html(doc.disclaimer)),
+                intro=Markup(blocks_html(doc.intro)),
+                body=Markup(_body(doc)),
+            )
+    except PAGE_ERRORS as exc:
+        raise LibraryError(_PAGE_FAILED, [page_template_problem(exc, page.filename or "page.html")]) from None
     return html.encode("utf-8")

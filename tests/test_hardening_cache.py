@@ -1,0 +1,470 @@
+"""Issue 10, items 2, 4, 9, 13, 14 and part of 18: the cache, template folders and hostile libraries.
+
+The cache folder, a ``--templates`` folder and a clause library may all be
+written by someone else. Whatever they hold, policygen produces the right
+text or exits 2 naming the file: it never runs code from them, follows a
+link out of them, hangs, crashes, or prints a memory address.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import MINIMAL, REPO, SAMPLES, clause, make_library
+
+from generator import cache
+from generator.cli import cli
+
+LEGAL_TEXT = "SI 2026/268"  # in pixelpals' SOP (UK reporting regulations)
+
+
+def run_cli(args: list[str], cache_dir: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    """Run policygen in a fresh process (a crash or hang shows as such, not as a test-runner failure)."""
+    environ = {**os.environ, "POLICYGEN_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, timeout=timeout, env=environ
+    )
+
+
+def entries(cache_dir: Path) -> list[Path]:
+    return sorted(p for p in cache_dir.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+
+
+def read_outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+# -- item 2: the cache holds sealed data, never code ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """A cache warmed by one run of pixelpals (md only), and that run's output."""
+    root = tmp_path_factory.mktemp("warm")
+    result = run_cli(
+        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(root / "out"), "--format", "md", "-q"], root / "cache"
+    )
+    assert result.returncode == 0, result.stderr
+    out = read_outputs(root / "out")
+    assert LEGAL_TEXT.encode() in out["sop.md"]
+    return root / "cache", out
+
+
+def test_every_cache_entry_is_sealed_json_data(warm_cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir, _ = warm_cache
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(cache_dir))
+    found = entries(cache_dir)
+    assert {p.parent.parent.name for p in found} >= {"library", "markdown", "render"}
+    for path in found:
+        assert path.read_bytes().startswith(cache.MAGIC), path
+        payload = cache.load(path.parent.parent.name, path.name)
+        assert payload is not None, f"{path}: the integrity digest does not match"
+        json.loads(payload)  # plain JSON: nothing to unmarshal, unpickle or compile
+
+
+def _copy(cache_dir: Path, dest: Path) -> Path:
+    shutil.copytree(cache_dir, dest)
+    return dest
+
+
+def test_garbled_legal_text_in_the_cache_never_reaches_the_documents(warm_cache, tmp_path: Path) -> None:
+    cache_dir, out = warm_cache
+    copy = _copy(cache_dir, tmp_path / "cache")
+    changed = 0
+    for path in entries(copy):
+        data = path.read_bytes()
+        if b"2026/268" in data:
+            path.write_bytes(data.replace(b"2026/268", b"202$/268"))  # still valid JSON
+            changed += 1
+    assert changed
+    result = run_cli(
+        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"], copy
+    )
+    assert result.returncode == 0, result.stderr
+    assert read_outputs(tmp_path / "out") == out
+
+
+def test_flipped_bytes_in_every_entry_never_change_output_or_crash(warm_cache, tmp_path: Path) -> None:
+    cache_dir, out = warm_cache
+    copy = _copy(cache_dir, tmp_path / "cache")
+    rng = random.Random(10)
+    for path in entries(copy):
+        data = bytearray(path.read_bytes())
+        for _ in range(3):
+            i = rng.randrange(len(data))
+            data[i] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(data))
+    result = run_cli(
+        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"], copy
+    )
+    assert result.returncode == 0, result.stderr
+    assert read_outputs(tmp_path / "out") == out
+
+
+def test_links_fifos_oversized_and_renamed_entries_are_misses(warm_cache, tmp_path: Path) -> None:
+    cache_dir, out = warm_cache
+    copy = _copy(cache_dir, tmp_path / "cache")
+    secret = tmp_path / "secret"
+    secret.write_text("not a cache entry")
+    found = entries(copy)
+    for i, path in enumerate(found):
+        kind = i % 4
+        path.unlink()
+        if kind == 0:
+            path.symlink_to(secret)
+        elif kind == 1:
+            os.mkfifo(path)
+        elif kind == 2:
+            path.write_bytes(cache.MAGIC + b"0" * (cache.MAX_ENTRY + 10))
+        else:  # a valid entry under another entry's name
+            path.write_bytes(found[(i + 1) % len(found)].read_bytes() if found[(i + 1) % len(found)].exists() else b"")
+    result = run_cli(
+        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"],
+        copy,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert read_outputs(tmp_path / "out") == out
+
+
+def test_prune_keeps_the_cache_under_its_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "c"))
+    for i in range(40):
+        cache.store("markdown", cache.key("x", str(i)), b"x" * 1000)
+    total = sum(p.stat().st_size for p in entries(tmp_path / "c"))
+    assert total > 30_000
+    cache.prune(tmp_path / "c", limit=20_000)
+    assert sum(p.stat().st_size for p in entries(tmp_path / "c")) <= 15_000
+
+
+@pytest.mark.parametrize(("value", "off"), [("1", True), ("true", True), ("YES", True), ("0", False), ("no", False)])
+def test_only_a_true_value_turns_the_cache_off(value: str, off: bool, tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    result = run_cli(
+        ["generate", str(profile), "-o", str(tmp_path / "out"), "--format", "md", "-q"],
+        tmp_path / "cache",
+        POLICYGEN_NO_CACHE=value,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cache").exists() is not off
+
+
+# -- item 9: a same-size, same-mtime edit is never served stale ------------------------------------
+
+
+def test_same_size_same_mtime_edit_is_seen(tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib")
+    target = lib / "tos" / "a.md"
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+
+    def generate(out: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["generate", str(profile), "-o", str(tmp_path / out), "--library", str(lib), "--format", "md"]
+        )
+        assert result.exit_code == 0, result.output
+        return (tmp_path / out / "tos.md").read_text()
+
+    assert "Do not share CSAM" in generate("one")
+    st = target.stat()
+    text = target.read_text()
+    edited = text.replace("Do not share CSAM", "Do NOT share CSAM")
+    assert len(edited) == len(text)
+    target.write_text(edited)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))  # as cp -p, rsync -a or tar leave it
+    assert target.stat().st_size == st.st_size and target.stat().st_mtime_ns == st.st_mtime_ns
+    assert "Do NOT share CSAM" in generate("two")
+
+
+# -- item 4: nothing in a --templates folder links outside it --------------------------------------
+
+SECRET = "TOP-SECRET-CONTENTS-42"
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> Path:
+    folder = tmp_path / "tpl"
+    shutil.copytree(REPO / "templates", folder)
+    (tmp_path / "secret.txt").write_text(f"{SECRET}\n")
+    return folder
+
+
+def _generate_with(templates: Path, tmp_path: Path, *extra: str) -> object:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    return CliRunner().invoke(
+        cli, ["generate", str(profile), "-o", str(tmp_path / "o"), "--templates", str(templates), *extra]
+    )
+
+
+@pytest.mark.parametrize("linked", ["html/style.css", "html/page.html", "documents/tos.yaml", "docx/reference.docx"])
+def test_template_file_linking_outside_is_refused(templates: Path, tmp_path: Path, linked: str) -> None:
+    (templates / linked).unlink()
+    (templates / linked).symlink_to(tmp_path / "secret.txt")
+    result = _generate_with(templates, tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "links outside the templates folder" in result.output and linked.split("/")[-1] in result.output
+    assert SECRET not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_included_template_linking_outside_is_refused(templates: Path, tmp_path: Path) -> None:
+    (templates / "html" / "extra.html").symlink_to(tmp_path / "secret.txt")
+    page = templates / "html" / "page.html"
+    page.write_text(page.read_text().replace("</body>", '{% include "extra.html" %}</body>'))
+    result = _generate_with(templates, tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "extra.html" in result.output and "links outside the templates folder" in result.output
+    assert SECRET not in result.output and not (tmp_path / "o").exists()
+
+
+def test_links_inside_the_templates_folder_still_work(templates: Path, tmp_path: Path) -> None:
+    css = templates / "html" / "style.css"
+    (templates / "html" / "real.css").write_text(css.read_text() + "\n/* linked inside */\n")
+    css.unlink()
+    css.symlink_to("real.css")
+    result = _generate_with(templates, tmp_path, "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert "/* linked inside */" in (tmp_path / "o" / "tos.html").read_text()
+
+
+# -- item 13: hostile clause libraries fail cleanly, per clause ------------------------------------
+
+HOSTILE_BODIES = {
+    "recursive-macro": "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+    "huge-string": "{{ 'a'*10**10 }}",
+    "huge-join": "{% set a = 'x'*900000 %}{{ [a, a, a]|join }}",
+    "huge-concat": "{% set a = 'x'*900000 %}{{ a ~ a }}",
+    "huge-number": "{{ 7**(10**8) }}",
+    "long-loops": "{% set l = 'x'*5000 %}{% for a in l %}{% for b in l %}{% for c in l %}"
+    "{% endfor %}{% endfor %}{% endfor %}",
+    "nested-list": "".join("    " * i + "- x\n" for i in range(300)),
+    "stars": " ".join(["*a"] * 2500) + " " + " ".join(["a*"] * 2500),
+    "brackets": "[" * 8000,
+    "string-padding": "{{ 'a'.center(10**9) }}",
+    "format-escape": "{{ '{0.__class__}'.format(company) }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_BODIES))
+def test_hostile_clause_is_a_clause_error(name: str, tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib", {"tos/evil.md": clause("tos.prohibited.evil", HOSTILE_BODIES[name])})
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    start = time.monotonic()
+    result = run_cli(
+        ["generate", str(profile), "-o", str(tmp_path / "o"), "--library", str(lib), "--format", "md"],
+        tmp_path / "cache",
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "evil.md" in result.stderr and "Traceback" not in result.stderr
+    assert time.monotonic() - start < 30
+    assert not (tmp_path / "o").exists()
+
+
+def test_fifo_clause_file_does_not_hang(tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib")
+    os.mkfifo(lib / "tos" / "x.md")
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    result = run_cli(
+        ["generate", str(profile), "-o", str(tmp_path / "o"), "--library", str(lib)], tmp_path / "c", timeout=30
+    )
+    assert result.returncode == 2, result.stderr
+    assert "x.md" in result.stderr and "not a regular file" in result.stderr
+
+
+# -- item 18 (part): profile values are plain data; no method or repr can leak ----------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ company.items }}",
+        "{{ company['keys'] }}",
+        "{{ company.name.upper }}",
+        "{{ company.name.upper|string }}",
+        "{{ company.name.upper ~ '' }}",
+        "{{ [company.name.split]|join }}",
+    ],
+)
+def test_no_method_or_address_can_be_printed(body: str, tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib", {"tos/leak.md": clause("tos.prohibited.leak", body)})
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    result = CliRunner().invoke(cli, ["generate", str(profile), "-o", str(tmp_path / "o"), "--library", str(lib)])
+    assert result.exit_code == 2, result.output
+    assert "leak.md" in result.output and " at 0x" not in result.output
+
+
+def test_lazy_filters_print_their_values_not_a_generator(tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib", {"tos/a.md": clause("tos.prohibited.sharing", "{{ services|map('upper') }}")})
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    result = CliRunner().invoke(
+        cli, ["generate", str(profile), "-o", str(tmp_path / "o"), "--library", str(lib), "--format", "md"]
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "o" / "tos.md").read_text()
+    assert "PHOTO" in text and "generator object" not in text and " at 0x" not in text
+
+
+def test_lint_flags_unknown_profile_fields() -> None:
+    from generator.library.templating import syntax_problems
+
+    problems = syntax_problems("{{ company.items }} {{ company.contact.safety }} {{ company.nmae }}", "x.md", 10)
+    messages = [p.message for p in problems]
+    assert any("company has no field 'items'" in m for m in messages)
+    assert any("'nmae'" in m and "did you mean" in m.lower() for m in messages)
+    assert not any("'safety'" in m for m in messages)
+
+
+def test_lint_command_reports_company_items(tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib", {"tos/leak.md": clause("tos.prohibited.leak", "{{ company.items }}")})
+    result = CliRunner().invoke(cli, ["lint", "--library", str(lib), "--no-coverage"])
+    assert result.exit_code == 1, result.output
+    assert "leak.md" in result.output and "items" in result.output
+
+
+# -- item 14: template and reference-document errors are bad input (exit 2) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expect"),
+    [
+        ("{% if %}", "template syntax error"),
+        ("{{ no_such_variable }}", "undefined variable"),
+        ("{{ ''.__class__ }}", "sandbox"),
+        ('{% include "missing.html" %}', "missing.html"),
+        ("{{ 'a'*10**10 }}", "longer than"),
+    ],
+)
+def test_page_template_errors_exit_2_naming_the_file(
+    templates: Path, tmp_path: Path, snippet: str, expect: str
+) -> None:
+    page = templates / "html" / "page.html"
+    page.write_text(page.read_text().replace("</body>", snippet + "</body>"))
+    result = _generate_with(templates, tmp_path, "--format", "html")
+    assert result.exit_code == 2, result.output
+    assert "page.html" in result.output and expect in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_non_utf8_stylesheet_exits_2(templates: Path, tmp_path: Path) -> None:
+    (templates / "html" / "style.css").write_bytes(b"body { color: \xff; }\n")
+    result = _generate_with(templates, tmp_path, "--format", "html")
+    assert result.exit_code == 2, result.output
+    assert "style.css" in result.output and "not UTF-8" in result.output
+
+
+def _reference_without(style_name: str, dest: Path) -> None:
+    from docx import Document
+
+    document = Document(str(REPO / "templates" / "docx" / "reference.docx"))
+    for style in list(document.styles):
+        if style.name == style_name:
+            style.element.getparent().remove(style.element)
+    document.save(str(dest))
+
+
+@pytest.mark.parametrize("style", ["Footer", "toc 1", "List Bullet 2", "List Number 3", "List Continue 2"])
+def test_reference_docx_missing_a_used_style_exits_2(templates: Path, tmp_path: Path, style: str) -> None:
+    _reference_without(style, templates / "docx" / "reference.docx")
+    result = _generate_with(templates, tmp_path, "--format", "docx")
+    assert result.exit_code == 2, result.output
+    assert "reference.docx" in result.output and repr(style) in result.output
+
+
+NESTED_ORDERED = """
+1. one
+
+    more one
+
+    - two
+
+        more two
+
+        1. three
+
+            more three
+"""
+NESTED_BULLETS = """
+- one
+
+    more one
+
+    1. two
+
+        more two
+
+        - three
+
+            more three
+
+- [ ] not a checklist: the other items have no box
+"""
+
+
+def test_required_styles_are_exactly_those_the_writer_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render every sample, and lists nested three deep, recording each style the writer looks up."""
+    from docx.styles.styles import Styles
+
+    from generator import api
+    from generator.documents.skeletons import load_templates
+    from generator.library.clauses import load_library
+    from generator.profile.profile import load_profile
+    from generator.render import docx as writer
+
+    used: set[str] = set()
+    original = Styles.__getitem__
+
+    def recording(self, key):  # noqa: ANN001, ANN202
+        used.add(key)
+        return original(self, key)
+
+    monkeypatch.setattr(Styles, "__getitem__", recording)
+    templates = load_templates()
+    library = load_library()
+    for sample in sorted(SAMPLES.glob("*.yaml")):
+        for doc in api.build(load_profile(sample), library, templates, formats=("md",)).documents.values():
+            writer.render_docx(doc, templates)
+    lib = make_library(
+        tmp_path / "lib",
+        {
+            "tos/a.md": clause("tos.prohibited.sharing", NESTED_ORDERED),
+            "sop/a.md": clause("sop.triage.first-look", NESTED_BULLETS),
+            "tips/a.md": clause("tips.everyone.report", "- [ ] one\n- [ ] two"),
+        },
+    )
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    for doc in api.build(load_profile(profile), load_library(lib), templates, formats=("md",)).documents.values():
+        writer.render_docx(doc, templates)
+    assert used == set(writer.REQUIRED_STYLES)
+
+
+def test_zip_bomb_reference_docx_is_refused_before_unpacking(templates: Path, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(REPO / "templates" / "docx" / "reference.docx") as ref:
+            for info in ref.infolist():
+                z.writestr(info.filename, ref.read(info))
+        z.writestr("word/media/bomb.bin", b"\0" * (200 * 1024 * 1024))
+    (templates / "docx" / "reference.docx").write_bytes(buf.getvalue())
+    assert len(buf.getvalue()) < 2 * 1024 * 1024
+    result = _generate_with(templates, tmp_path, "--format", "docx")
+    assert result.exit_code == 2, result.output
+    assert "reference.docx" in result.output and "zip bomb" in result.output
