@@ -10,6 +10,7 @@ person to look at.
 
 LibreOffice and poppler-utils (pdftotext, pdftoppm) are installed by
 ``.ci/run``; without them these tests are skipped locally and fail on CI.
+LibreOffice takes seconds per document, so the module is marked ``slow``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from generator.documents.skeletons import load_templates
 from generator.library.clauses import load_library
 from generator.profile.profile import load_profile
 from generator.render.pdf import docx_to_pdf, find_soffice, normalise_pdf
+
+pytestmark = pytest.mark.slow
 
 for tool, package in ((find_soffice(), "LibreOffice"), (shutil.which("pdftotext"), "poppler-utils")):
     if tool is None:
