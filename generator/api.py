@@ -150,10 +150,13 @@ def manifest(result: Build, library: Library) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _check_choices(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
+def check_choices(values: Sequence[str], allowed: Sequence[str], what: str, option: str) -> None:
+    """Raise UsageError for the first value not allowed: option, value, "did you mean" and what is allowed."""
+    from .profile import did_you_mean
+
     for v in values:
         if v not in allowed:
-            raise UsageError(f"Unknown {what} {v!r}; allowed: {', '.join(allowed)}")
+            raise UsageError(f"{option}: unknown {what} {v!r}{did_you_mean(v, allowed)}; allowed: {', '.join(allowed)}")
 
 
 def generate(
@@ -185,8 +188,8 @@ def generate(
     """
     if not profiles:
         raise UsageError("No profile given")
-    _check_choices(docs, ALL_DOCS, "document")
-    _check_choices(formats, ALL_FORMATS, "format")
+    check_choices(docs, ALL_DOCS, "document", "--doc")
+    check_choices(formats, ALL_FORMATS, "format", "--format")
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
     if "pdf" in formats:
@@ -315,6 +318,10 @@ def profiles_in(folder: str | Path) -> list[Path]:
     return found
 
 
+#: What ``policygen list`` can show.
+LIST_KINDS: tuple[str, ...] = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")
+
+
 def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[str], list[list[str]], str | None]:
     """Return ``(headers, rows, note)`` for ``policygen list WHAT``.
 
@@ -350,4 +357,5 @@ def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[s
             rows,
             f"{len(rows)} clauses in {library.name} {library.version}",
         )
-    raise UsageError(f"Unknown list {what!r}")
+    check_choices([what], LIST_KINDS, "list", "WHAT")
+    raise AssertionError(what)  # pragma: no cover - every kind is handled above

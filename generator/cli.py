@@ -46,6 +46,77 @@ class PolicyGenGroup(click.Group):
             raise _Failure(exc) from None
 
 
+class _Int(click.ParamType):
+    """A whole number in a range; a bad value is reported in the house style (option, value, allowed)."""
+
+    name = "integer"
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Return the number, or raise UsageError naming the option, the value and the range."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip(), 10)
+            except ValueError:
+                raise UsageError(
+                    f"{_opt(param)}: {value!r} is not a whole number; allowed: {self.lo} to {self.hi}"
+                ) from None
+        if not self.lo <= number <= self.hi:
+            raise UsageError(f"{_opt(param)}: {number} is out of range; allowed: {self.lo} to {self.hi}")
+        return number
+
+
+class _Date(click.ParamType):
+    """A YYYY-MM-DD date; a bad value is reported in the house style."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        """Return the date, or raise UsageError naming the option, the value and the format."""
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise UsageError(f"{_opt(param)}: {value!r} is not a date; allowed: a date written YYYY-MM-DD") from None
+
+
+class _Choice(click.ParamType):
+    """One of a fixed set of words, with "did you mean" for a near miss."""
+
+    name = "choice"
+
+    def __init__(self, choices: Sequence[str], what: str) -> None:
+        self.choices, self.what = tuple(choices), what
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:  # noqa: D102
+        return param.name.upper() if param.param_type_name == "argument" else "[" + "|".join(self.choices) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """Return the value, or raise UsageError naming it, a near miss and the allowed values."""
+        if value in self.choices:
+            return value
+        from .profile import did_you_mean
+
+        raise UsageError(
+            f"{_opt(param)}: unknown {self.what} {value!r}{did_you_mean(value, self.choices)}; "
+            f"allowed: {', '.join(self.choices)}"
+        )
+
+
+def _opt(param: click.Parameter | None) -> str:
+    """Return the name a user typed for a parameter: ``--max-age``, or ``WHAT`` for an argument."""
+    if param is None:
+        return "value"
+    if param.param_type_name == "argument":
+        return (param.name or "value").upper()
+    return max(param.opts, key=len)
+
+
 library_option = click.option(
     "--library",
     "library_dir",
@@ -197,9 +268,7 @@ def explain(
     from . import api
 
     wanted = _split(docs)
-    for d in wanted:
-        if d not in V.DOC_KINDS:
-            raise UsageError(f"Unknown document {d!r}; allowed: {', '.join(V.DOC_KINDS)}")
+    api.check_choices(wanted, list(V.DOC_KINDS), "document", "--doc")
     decisions = [d for d in api.explain(profile, library_dir) if not wanted or d.clause.doc in wanted]
     if included_only:
         decisions = [d for d in decisions if d.included]
@@ -213,14 +282,21 @@ def explain(
     click.echo(f"\n{n} of {len(decisions)} clauses included.")
 
 
-LIST_WHAT = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")
+def _terminal_width() -> int:
+    """Columns of the terminal (``$COLUMNS`` first; 100 when output is not a terminal)."""
+    import shutil
+
+    return max(shutil.get_terminal_size((100, 24)).columns, 40)
+
+
+LIST_WHAT = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")  # api.LIST_KINDS
 
 
 @cli.command("list", context_settings=CONTEXT)
-@click.argument("what", type=click.Choice(LIST_WHAT))
+@click.argument("what", type=_Choice(LIST_WHAT, "list"))
 @library_option
 def list_(what: str, library_dir: Path | None) -> None:
-    """List the vocabulary: services, jurisdictions, features, clauses, fields, facts, documents.
+    """List the vocabulary. WHAT is one of: services, jurisdictions, features, clauses, fields, facts, documents.
 
     `fields` is the profile reference (every field, its default and what is
     allowed); `facts` is what clause conditions can test.
@@ -233,7 +309,7 @@ def list_(what: str, library_dir: Path | None) -> None:
     from . import api
 
     headers, rows, note = api.vocabulary(what, library_dir)
-    click.echo(text_table(headers, rows), nl=False)
+    click.echo(text_table(headers, rows, width=_terminal_width()), nl=False)
     if note:
         click.echo(f"\n{note}")
 
@@ -243,14 +319,14 @@ def list_(what: str, library_dir: Path | None) -> None:
 @templates_option
 @click.option(
     "--max-age",
-    type=click.IntRange(1, 36500),
+    type=_Int(1, 36500),
     default=365,
     show_default=True,
     help="Warn when a clause's last_reviewed is older than this many days.",
 )
 @click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=_Date(),
     default=None,
     help="Date to measure review age against (default: today).",
 )
@@ -264,7 +340,7 @@ def lint(
     library_dir: Path | None,
     templates_dir: Path | None,
     max_age: int,
-    today: dt.datetime | None,
+    today: dt.date | None,
     strict: bool,
     no_coverage: bool,
 ) -> None:
@@ -290,7 +366,7 @@ def lint(
     report = lint_library(
         library_dir,
         templates_dir,
-        today=today.date() if today else None,
+        today=today,
         max_age_days=max_age,
         coverage=not no_coverage,
     )
@@ -311,7 +387,7 @@ def lint(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "md", "html", "csv"]),
+    type=_Choice(["table", "md", "html", "csv"], "format"),
     default="table",
     show_default=True,
     help="Terminal table, Markdown, standalone HTML or CSV.",
@@ -457,12 +533,12 @@ def diff(
 @click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
 @click.option(
     "--max-age",
-    type=click.IntRange(1, 36500),
+    type=_Int(1, 36500),
     default=365,
     show_default=True,
     help="List clauses whose last_reviewed is older than this many days.",
 )
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date for --max-age (default: today).")
+@click.option("--today", type=_Date(), default=None, help="Date for --max-age (default: today).")
 @templates_option
 @click.pass_context
 def review(
@@ -474,7 +550,7 @@ def review(
     out_dir: Path,
     force: bool,
     max_age: int,
-    today: dt.datetime | None,
+    today: dt.date | None,
     templates_dir: Path | None,
 ) -> None:
     """Write a review packet for counsel: everything that changed from OLD to NEW.
@@ -498,7 +574,7 @@ def review(
         out_dir,
         force=force,
         templates_dir=templates_dir,
-        today=today.date() if today else None,
+        today=today,
         max_age_days=max_age,
     )
     changed = [r for r in reviews if r.result.changes]
