@@ -97,18 +97,31 @@ def build(
     return result
 
 
-def manifest(result: Build, library: Library) -> bytes:
-    """Describe a build: library, profile digest, every clause and why."""
+def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes:
+    """Describe a build: library, profile digest, every clause and why.
+
+    ``kept`` (from :func:`kept_files`) adds the files of an earlier run that
+    this run did not regenerate, so the manifest lists every file in the folder.
+    """
     documents = {}
-    for doc, document in result.documents.items():
+    kept = kept or Kept()
+    for doc in ALL_DOCS:
+        document = result.documents.get(doc)
+        files = {
+            name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(result.files.items())
+            if name.startswith(doc + ".")
+        }
+        files.update(kept.files.get(doc, {}))
+        files = dict(sorted(files.items()))
+        if document is None:
+            if files:
+                documents[doc] = {**kept.documents.get(doc, {"title": "", "clauses": []}), "files": files}
+            continue
         numbers = {c.id: c.number for s in document.sections for c in s.clauses}
         documents[doc] = {
             "title": document.title,
-            "files": {
-                name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
-                for name, data in sorted(result.files.items())
-                if name.startswith(doc + ".")
-            },
+            "files": files,
             "clauses": [
                 {
                     "id": d.clause.id,
@@ -148,6 +161,85 @@ def manifest(result: Build, library: Library) -> bytes:
     lines = ",\n    ".join(json.dumps(e, ensure_ascii=False) for e in excluded)
     text = text[:-2] + ',\n  "excluded": [' + (f"\n    {lines}\n  " if excluded else "") + "]\n}"
     return (text + "\n").encode("utf-8")
+
+
+@dataclass
+class Kept:
+    """Files of an earlier run left in place by a partial regeneration, as the manifest records them."""
+
+    files: dict[str, dict[str, dict]] = field(default_factory=dict)  # doc -> format -> record
+    documents: dict[str, dict] = field(default_factory=dict)  # doc -> title and clauses, when not regenerated
+
+
+#: The largest manifest.json read back from an output folder.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+def kept_files(folder: Path, written: Sequence[str]) -> Kept:
+    """Check and describe the outputs in ``folder`` that this run will not rewrite.
+
+    A partial regeneration (``--doc tips --format html --force``) leaves the
+    other documents in place. Each is kept and recorded in the new manifest
+    only when the folder's current ``manifest.json`` lists it with the same
+    SHA-256; its record says which library and profile produced it.
+
+    Raises:
+        OutputError: when an output file would stay in the folder that the
+            old manifest does not describe (edited, or not written by policygen),
+            naming each file; nothing is written.
+    """
+    from .errors import OutputError, Problem
+
+    names = {f"{d}.{f}" for d in ALL_DOCS for f in ALL_FORMATS} | {"sop.json"}
+    staying = sorted(n for n in names - set(written) if (folder / n).is_file())
+    if not staying:
+        return Kept()
+    old = _read_manifest(folder / "manifest.json")
+    old_docs = old.get("documents") if isinstance(old.get("documents"), dict) else {}
+    kept = Kept()
+    problems = []
+    for name in staying:
+        doc, fmt = name.split(".", 1)
+        entry = old_docs.get(doc) if isinstance(old_docs.get(doc), dict) else {}
+        files = entry.get("files") if isinstance(entry.get("files"), dict) else {}
+        record = files.get(fmt) if isinstance(files.get(fmt), dict) else {}
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if record.get("path") != name or record.get("sha256") != digest:
+            why = "has changed since manifest.json recorded it" if record else "is not listed in manifest.json"
+            problems.append(Problem(str(folder / name), "", why))
+            continue
+        library = old.get("library") if isinstance(old.get("library"), dict) else {}
+        profile = old.get("profile") if isinstance(old.get("profile"), dict) else {}
+        kept.files.setdefault(doc, {})[fmt] = {
+            "path": name,
+            "sha256": digest,
+            "kept": True,
+            "library_version": str(record.get("library_version", library.get("version", ""))),
+            "profile_digest": str(record.get("profile_digest", profile.get("digest", ""))),
+        }
+        clauses = entry.get("clauses")
+        plain = isinstance(clauses, list) and all(
+            isinstance(c, dict) and all(isinstance(v, (str, int, type(None))) for v in c.values()) for c in clauses
+        )
+        kept.documents[doc] = {"title": str(entry.get("title", "")), "clauses": clauses if plain else []}
+    if problems:
+        raise OutputError(
+            f"{folder} holds documents this run does not regenerate, and manifest.json cannot vouch for them; "
+            "nothing was written. Regenerate every document and format into this folder, or move these files away.",
+            problems,
+        )
+    return kept
+
+
+def _read_manifest(path: Path) -> dict:
+    """Read an output folder's manifest.json; an unreadable or hostile one counts as empty."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return {}
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def check_choices(values: Sequence[str], allowed: Sequence[str], what: str, option: str) -> None:
@@ -227,6 +319,9 @@ def generate(
         b = build(p, library, templates, docs, formats)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
+        kept = kept_files(Path(out_dir) / prefix, list(b.files))
+        if kept.files:  # a partial regeneration: the manifest also records what stays
+            b.files["manifest.json"] = manifest(b, library, kept)
         files.update({prefix + name: data for name, data in b.files.items()})
         if progress is not None:
             progress(p)

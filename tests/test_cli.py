@@ -373,3 +373,66 @@ def test_every_sample_generates(runner, tmp_path) -> None:
     result = run(runner, "generate", *samples, "-o", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "out").iterdir())) == len(samples)
+
+
+def _manifest_files(out) -> dict[str, dict]:
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {rec["path"]: rec for doc in manifest["documents"].values() for rec in doc["files"].values()}
+
+
+def test_partial_regeneration_keeps_the_manifest_describing_every_file(runner, library, profile, tmp_path) -> None:
+    import hashlib
+
+    out = tmp_path / "out"
+    assert run(runner, "generate", profile, "-o", out, "--library", library).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # a different profile, so the regenerated page differs from the kept ones
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL.replace("PixelPals", "PixelPals Two"), encoding="utf-8")
+    result = run(
+        runner, "generate", other, "-o", out, "--library", library, "--doc", "tips", "--format", "html", "--force"
+    )
+    assert result.exit_code == 0, result.output
+    on_disk = {p.name for p in out.iterdir()} - {"manifest.json"}
+    listed = _manifest_files(out)
+    assert set(listed) == on_disk == ALL_FILES - {"manifest.json"}
+    for name, rec in listed.items():
+        assert rec["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
+    assert "kept" not in listed["tips.html"] and (out / "tips.html").read_bytes() != before["tips.html"]
+    assert listed["tos.md"]["kept"] is True and listed["tips.md"]["kept"] is True
+    first_digest = json.loads(before["manifest.json"])["profile"]["digest"]
+    assert (
+        listed["tos.md"]["profile_digest"]
+        == first_digest
+        != json.loads((out / "manifest.json").read_text())["profile"]["digest"]
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["documents"]["tos"]["clauses"] == json.loads(before["manifest.json"])["documents"]["tos"]["clauses"]
+    # and again: a kept record survives a second partial run
+    assert (
+        run(
+            runner, "generate", other, "-o", out, "--library", library, "--doc", "sop", "--format", "md", "--force"
+        ).exit_code
+        == 0
+    )
+    listed = _manifest_files(out)
+    assert set(listed) == on_disk and listed["tos.md"]["profile_digest"] == first_digest
+
+
+def test_partial_regeneration_refuses_files_the_manifest_cannot_vouch_for(runner, library, profile, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert run(runner, "generate", profile, "-o", out, "--library", library).exit_code == 0
+    (out / "tos.md").write_text("edited by hand\n", encoding="utf-8")
+    (out / "tos.pdf").write_bytes(b"%PDF-1.4 not ours")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run(runner, "generate", profile, "-o", out, "--library", library, "--doc", "tips", "--force")
+    assert result.exit_code == 2, result.output
+    assert "tos.md: has changed since manifest.json recorded it" in result.output
+    assert "tos.pdf: is not listed in manifest.json" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing written
+    # a full regeneration (every document, the same formats) replaces tos.md; tos.pdf is still not vouched for
+    result = run(runner, "generate", profile, "-o", out, "--library", library, "--force")
+    assert result.exit_code == 2 and "tos.pdf" in result.output
+    (out / "tos.pdf").unlink()
+    assert run(runner, "generate", profile, "-o", out, "--library", library, "--force").exit_code == 0
+    assert set(_manifest_files(out)) == ALL_FILES - {"manifest.json"}
