@@ -48,6 +48,21 @@ class GenerateResult:
     out_dir: Path
     written: list[Path]
     builds: list[Build]
+    warnings: list[str] = field(default_factory=list)
+
+
+def want_toc_pages(toc_pages: bool | None = None) -> bool:
+    """Decide whether to run the LibreOffice pass that fills in the Word contents' page numbers.
+
+    ``None`` means: when LibreOffice is installed, unless ``POLICYGEN_TOC_PAGES=0``.
+    """
+    import os
+
+    from .render import find_soffice
+
+    if toc_pages is not None:
+        return toc_pages
+    return os.environ.get("POLICYGEN_TOC_PAGES", "1") != "0" and find_soffice() is not None
 
 
 def build(
@@ -56,12 +71,16 @@ def build(
     templates: Templates,
     docs: Sequence[str] = ALL_DOCS,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    toc_pages: bool | None = False,
 ) -> Build:
     """Select, assemble and render the documents for one profile.
 
     Besides ``{doc}.{fmt}`` for each document and format, the SOP gets
     ``sop.json`` (its routing table, for moderation tools). The only I/O is
-    the PDF conversion, which runs LibreOffice once for all documents.
+    LibreOffice, run once for all documents: for the PDF, and with
+    ``toc_pages`` (``None``: when LibreOffice is installed, see
+    :func:`want_toc_pages`) to lay the Word documents out and write their
+    contents' page numbers into them.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input;
@@ -78,18 +97,27 @@ def build(
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
     result = Build(profile, decisions, documents)
-    docx_for_pdf: dict[str, bytes] = {}
+    pages = "docx" in formats and want_toc_pages(toc_pages)
+    to_layout: dict[str, bytes] = {}
     for doc, document in documents.items():
         for fmt in formats:
             if fmt == "pdf":
                 docx = result.files.get(f"{doc}.docx") or renderer("docx")(document, templates)
-                docx_for_pdf[f"{doc}.docx"] = docx
+                to_layout[f"{doc}.docx"] = docx
             else:
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
-    if docx_for_pdf:
-        from .render import docx_to_pdf
+                if fmt == "docx" and pages:
+                    to_layout[f"{doc}.docx"] = result.files[f"{doc}.docx"]
+    if to_layout:
+        from .render import layout
+        from .render.docx import render_docx
 
-        result.files.update(docx_to_pdf(docx_for_pdf))
+        pdfs, numbers = layout(to_layout, pdf="pdf" in formats, pages=pages)
+        result.files.update(pdfs)
+        for name, found in numbers.items():
+            doc = name.removesuffix(".docx")
+            if found and f"{doc}.docx" in result.files:  # the contents with their page numbers filled in
+                result.files[name] = render_docx(documents[doc], templates, found)
     if table is not None:
         result.files["sop.json"] = routing_json(table)
     result.files = dict(sorted(result.files.items()))
@@ -262,6 +290,7 @@ def generate(
     templates_dir: str | Path | None = None,
     progress: Callable[[Profile], None] | None = None,
     lock: str | Path | None = None,
+    toc_pages: bool | None = None,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -269,6 +298,10 @@ def generate(
     write ``out_dir/<profile-stem>/...``. All profiles are validated and all
     documents rendered before any file is written, so a bad input leaves no
     partial output.
+
+    ``toc_pages``: fill in the page numbers of the Word documents' contents
+    with a LibreOffice layout pass (``None``: when LibreOffice is installed,
+    unless ``POLICYGEN_TOC_PAGES=0``; a few seconds per profile).
 
     With ``lock``: if the lockfile exists, the documents are generated from
     the exact clause texts it pins (``library_dir`` must not be given); if
@@ -284,10 +317,19 @@ def generate(
     check_choices(formats, ALL_FORMATS, "format", "--format")
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
+    warnings = []
     if "pdf" in formats:
-        from .render import require_soffice
+        from .render import font_fallback, require_soffice
 
         require_soffice()  # fail before any work when LibreOffice is missing
+        fallback = font_fallback()
+        if fallback:
+            warnings.append(
+                f"The documents' font, Calibri, and its metric-compatible twin Carlito are not installed; "
+                f"LibreOffice will use {fallback} instead, so the PDF's line and page breaks differ from Word's. "
+                "Install Carlito (Debian/Ubuntu: apt-get install fonts-crosextra-carlito)."
+            )
+    toc_pages = want_toc_pages(toc_pages) if "docx" in formats else False
     loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
     lock_out: dict[str, bytes] = {}
     if lock is not None and Path(lock).exists():
@@ -316,7 +358,7 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats)
+        b = build(p, library, templates, docs, formats, toc_pages)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         kept = kept_files(Path(out_dir) / prefix, list(b.files))
@@ -329,7 +371,7 @@ def generate(
     for path, data in lock_out.items():
         target = Path(path)
         written += write_files(target.parent, {target.name: data}, force=False)
-    return GenerateResult(Path(out_dir), written, builds)
+    return GenerateResult(Path(out_dir), written, builds, warnings)
 
 
 def explain(profile_path: str | Path, library_dir: str | Path | None = None) -> list[Decision]:

@@ -188,6 +188,12 @@ def cli() -> None:
     default=None,
     help="Lockfile: if it exists, generate from the exact clauses it pins; if not, write it.",
 )
+@click.option(
+    "--toc-pages/--no-toc-pages",
+    default=None,
+    help="Fill in the page numbers of the Word contents with a LibreOffice layout pass (a few seconds). "
+    "Default: when LibreOffice is installed.",
+)
 @library_option
 @templates_option
 def generate(
@@ -198,6 +204,7 @@ def generate(
     force: bool,
     quiet: bool,
     lock: Path | None,
+    toc_pages: bool | None,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -219,6 +226,8 @@ def generate(
     fmt_list = _split(formats) or list(api.DEFAULT_FORMATS)
     if "pdf" in fmt_list and not quiet:
         click.echo("Converting to PDF with LibreOffice: a few seconds per profile.", err=True)
+    elif "docx" in fmt_list and not quiet and api.want_toc_pages(toc_pages):
+        click.echo("Laying out the Word documents with LibreOffice for their contents' page numbers.", err=True)
     bar = None
     if len(profiles) > 1 and not quiet:
         bar = click.progressbar(length=len(profiles), label="Generating", file=sys.stderr)
@@ -234,10 +243,13 @@ def generate(
             templates_dir=templates_dir,
             progress=(lambda _p: bar.update(1)) if bar is not None else None,
             lock=lock,
+            toc_pages=toc_pages,
         )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not quiet:
         for b in result.builds:
             n = sum(1 for d in b.decisions if d.included)
