@@ -117,6 +117,8 @@ def _check_contents(key: str, doc, flat: list[str]) -> None:
         if not re.search(r"\.{4,} ?\d+", text):
             break
         toc_text.append(text)
+    if doc.kind == "tips":  # the audience sections only: the contents never spill onto a nearly empty page
+        assert len(toc_text) == 1, f"{key}: the contents take {len(toc_text)} pages"
     toc = " ".join(toc_text)
     for section in doc.sections:
         entry = re.compile(re.escape(f"{section.number}. {section.title}") + r" ?\.{3,} ?(\d+)")

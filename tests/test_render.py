@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import MINIMAL, build_tree, clause, make_library
+from conftest import MINIMAL, SAMPLES, build_tree, clause, make_library
 from docx.oxml.ns import qn
 
 from generator import api
@@ -443,6 +443,17 @@ def test_docx_toc_with_page_numbers_does_not_ask_word_to_update_fields(tmp_path:
     assert "updateFields" not in d.settings.element.xml
     toc = [p.text for p in d.paragraphs if p.style.name.startswith("toc ")]
     assert toc and all(re.fullmatch(r".+\t\d+", t) for t in toc), toc
+
+
+def test_docx_tips_contents_list_the_audience_sections_only(tmp_path: Path) -> None:
+    from generator.documents.skeletons import load_templates
+
+    b = api.build(load_profile(SAMPLES / "hangout.yaml"), load_library(), load_templates(), ("tips", "sop"), ("docx",))
+    tips = docx.Document(io.BytesIO(b.files["tips.docx"]))
+    levels = {p.style.name for p in tips.paragraphs if p.style.name.startswith("toc ")}
+    assert levels == {"toc 1"} and 'TOC \\o "1-1"' in tips.element.body.xml
+    sop = docx.Document(io.BytesIO(b.files["sop.docx"]))
+    assert {p.style.name for p in sop.paragraphs if p.style.name.startswith("toc ")} == {"toc 1", "toc 2"}
 
 
 def test_docx_lists_leave_room_for_two_digit_numbers(tmp_path: Path) -> None:

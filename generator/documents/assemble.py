@@ -130,6 +130,7 @@ def assemble(
         appendices=appendices,
         version=settings["version"],
         paper=paper,
+        toc_depth=1 if skeleton.data["contents"] == "sections" else 2,
         meta={
             "document": V.DOC_KINDS[doc].label,
             "footer": common["footer"],

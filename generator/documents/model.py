@@ -100,6 +100,8 @@ class Document:
     version: str = "1.0"
     #: ``a4`` or ``letter``: the Word and PDF page size.
     paper: str = "letter"
+    #: Heading levels the Word contents list: 1 (sections) or 2 (sections and clauses).
+    toc_depth: int = 2
 
     def all_sections(self) -> list[Section]:
         """Sections then appendices, in reading order."""

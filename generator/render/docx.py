@@ -355,13 +355,14 @@ def _blocks(body: _Body, blocks: list[Block] | tuple[Block, ...], level: int = 0
 
 
 def _toc(body: _Body, entries: list[tuple[int, str, str]], title: str, pages: list[str] | None) -> None:
-    """Write a TOC field over heading levels 1-2 with its result filled in: linked entries and page numbers.
+    """Write a TOC field over heading levels 1-2 (or 1) with its result filled in: linked entries and page numbers.
 
     ``pages`` (one per entry) come from a LibreOffice layout pass
     (:func:`generator.render.pdf.toc_pages`); without them the entries are
     links without page numbers, and ``updateFields`` asks Word to fill them in.
     """
     body.paragraph("TOC Heading", _run(title))
+    depth = max((level for level, _, _ in entries), default=1)
     last = len(entries) - 1
     tabs = (
         '<w:tabs><w:tab w:val="clear" w:pos="9350"/>'
@@ -372,7 +373,7 @@ def _toc(body: _Body, entries: list[tuple[int, str, str]], title: str, pages: li
         if i == 0:
             begin = (
                 '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
+                f'<w:r><w:instrText xml:space="preserve"> TOC \\o "1-{depth}" \\h \\z \\u </w:instrText></w:r>'
                 '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
             )
         end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>' if i == last else ""
@@ -509,7 +510,8 @@ def toc_entries(doc: Document) -> list[tuple[int, str, str]]:
     entries: list[tuple[int, str, str]] = []
     for sec in doc.sections:
         entries.append((1, f"{sec.number}. {sec.title}", f"_Toc_s{sec.number}"))
-        entries.extend((2, f"{c.number} {c.title}", "_Toc_c" + c.number.replace(".", "_")) for c in sec.clauses)
+        if doc.toc_depth >= 2:
+            entries.extend((2, f"{c.number} {c.title}", "_Toc_c" + c.number.replace(".", "_")) for c in sec.clauses)
     entries.extend((1, f"Appendix {a.number}. {a.title}", f"_Toc_a{a.number}") for a in doc.appendices)
     return entries
 
