@@ -482,3 +482,17 @@ def test_docx_table_cells_never_hyphenate_and_fit_their_longest_word() -> None:
     )
     level = _column_widths(table, 9026)[0]
     assert level >= len("Emergency") * _TABLE_CHAR + 216
+
+
+def test_pandoc_prints_the_title_once(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc is not installed")
+    md = build_for(tmp_path, MINIMAL).files["tos.md"].decode()
+    html = subprocess.run(
+        ["pandoc", "-s", "-f", "markdown", "-t", "html"], input=md, capture_output=True, text=True, check=True
+    ).stdout
+    body = html[html.index("<body>") :]
+    assert body.count("Child Safety Terms") == 1, body[:600]
