@@ -65,6 +65,21 @@ class GenerateResult:
     out_dir: Path
     written: list[Path]
     builds: list[Build]
+    warnings: list[str] = field(default_factory=list)
+
+
+def want_toc_pages(toc_pages: bool | None = None) -> bool:
+    """Decide whether to run the LibreOffice pass that fills in the Word contents' page numbers.
+
+    ``None`` means: when LibreOffice is installed, unless ``POLICYGEN_TOC_PAGES=0``.
+    """
+    import os
+
+    from .render import find_soffice
+
+    if toc_pages is not None:
+        return toc_pages
+    return os.environ.get("POLICYGEN_TOC_PAGES", "1") != "0" and find_soffice() is not None
 
 
 def build(
@@ -73,12 +88,16 @@ def build(
     templates: Templates,
     docs: Sequence[str] = ALL_DOCS,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    toc_pages: bool | None = False,
 ) -> Build:
     """Select, assemble and render the documents for one profile.
 
     Besides ``{doc}.{fmt}`` for each document and format, the SOP gets
     ``sop.json`` (its routing table, for moderation tools). The only I/O is
-    the PDF conversion, which runs LibreOffice once for all documents.
+    LibreOffice, run once for all documents: for the PDF, and with
+    ``toc_pages`` (``None``: when LibreOffice is installed, see
+    :func:`want_toc_pages`) to lay the Word documents out and write their
+    contents' page numbers into them.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input;
@@ -95,18 +114,27 @@ def build(
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
     result = Build(profile, decisions, documents)
-    docx_for_pdf: dict[str, bytes] = {}
+    pages = "docx" in formats and want_toc_pages(toc_pages)
+    to_layout: dict[str, bytes] = {}
     for doc, document in documents.items():
         for fmt in formats:
             if fmt == "pdf":
                 docx = result.files.get(f"{doc}.docx") or renderer("docx")(document, templates)
-                docx_for_pdf[f"{doc}.docx"] = docx
+                to_layout[f"{doc}.docx"] = docx
             else:
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
-    if docx_for_pdf:
-        from .render import docx_to_pdf
+                if fmt == "docx" and pages:
+                    to_layout[f"{doc}.docx"] = result.files[f"{doc}.docx"]
+    if to_layout:
+        from .render import layout
+        from .render.docx import render_docx
 
-        result.files.update(docx_to_pdf(docx_for_pdf))
+        pdfs, numbers = layout(to_layout, pdf="pdf" in formats, pages=pages)
+        result.files.update(pdfs)
+        for name, found in numbers.items():
+            doc = name.removesuffix(".docx")
+            if found and f"{doc}.docx" in result.files:  # the contents with their page numbers filled in
+                result.files[name] = render_docx(documents[doc], templates, found)
     if table is not None:
         result.files["sop.json"] = routing_json(table)
     result.files = dict(sorted(result.files.items()))
@@ -114,18 +142,31 @@ def build(
     return result
 
 
-def manifest(result: Build, library: Library) -> bytes:
-    """Describe a build: library, profile digest, every clause and why."""
+def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes:
+    """Describe a build: library, profile digest, every clause and why.
+
+    ``kept`` (from :func:`kept_files`) adds the files of an earlier run that
+    this run did not regenerate, so the manifest lists every file in the folder.
+    """
     documents = {}
-    for doc, document in result.documents.items():
+    kept = kept or Kept()
+    for doc in ALL_DOCS:
+        document = result.documents.get(doc)
+        files = {
+            name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(result.files.items())
+            if name.startswith(doc + ".")
+        }
+        files.update(kept.files.get(doc, {}))
+        files = dict(sorted(files.items()))
+        if document is None:
+            if files:
+                documents[doc] = {**kept.documents.get(doc, {"title": "", "clauses": []}), "files": files}
+            continue
         numbers = {c.id: c.number for s in document.sections for c in s.clauses}
         documents[doc] = {
             "title": document.title,
-            "files": {
-                name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
-                for name, data in sorted(result.files.items())
-                if name.startswith(doc + ".")
-            },
+            "files": files,
             "clauses": [
                 {
                     "id": d.clause.id,
@@ -167,10 +208,92 @@ def manifest(result: Build, library: Library) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _check_choices(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
+@dataclass
+class Kept:
+    """Files of an earlier run left in place by a partial regeneration, as the manifest records them."""
+
+    files: dict[str, dict[str, dict]] = field(default_factory=dict)  # doc -> format -> record
+    documents: dict[str, dict] = field(default_factory=dict)  # doc -> title and clauses, when not regenerated
+
+
+#: The largest manifest.json read back from an output folder.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+def kept_files(folder: Path, written: Sequence[str]) -> Kept:
+    """Check and describe the outputs in ``folder`` that this run will not rewrite.
+
+    A partial regeneration (``--doc tips --format html --force``) leaves the
+    other documents in place. Each is kept and recorded in the new manifest
+    only when the folder's current ``manifest.json`` lists it with the same
+    SHA-256; its record says which library and profile produced it.
+
+    Raises:
+        OutputError: when an output file would stay in the folder that the
+            old manifest does not describe (edited, or not written by policygen),
+            naming each file; nothing is written.
+    """
+    from .errors import OutputError, Problem
+
+    names = {f"{d}.{f}" for d in ALL_DOCS for f in ALL_FORMATS} | {"sop.json"}
+    staying = sorted(n for n in names - set(written) if (folder / n).is_file())
+    if not staying:
+        return Kept()
+    old = _read_manifest(folder / "manifest.json")
+    old_docs = old.get("documents") if isinstance(old.get("documents"), dict) else {}
+    kept = Kept()
+    problems = []
+    for name in staying:
+        doc, fmt = name.split(".", 1)
+        entry = old_docs.get(doc) if isinstance(old_docs.get(doc), dict) else {}
+        files = entry.get("files") if isinstance(entry.get("files"), dict) else {}
+        record = files.get(fmt) if isinstance(files.get(fmt), dict) else {}
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if record.get("path") != name or record.get("sha256") != digest:
+            why = "has changed since manifest.json recorded it" if record else "is not listed in manifest.json"
+            problems.append(Problem(str(folder / name), "", why))
+            continue
+        library = old.get("library") if isinstance(old.get("library"), dict) else {}
+        profile = old.get("profile") if isinstance(old.get("profile"), dict) else {}
+        kept.files.setdefault(doc, {})[fmt] = {
+            "path": name,
+            "sha256": digest,
+            "kept": True,
+            "library_version": str(record.get("library_version", library.get("version", ""))),
+            "profile_digest": str(record.get("profile_digest", profile.get("digest", ""))),
+        }
+        clauses = entry.get("clauses")
+        plain = isinstance(clauses, list) and all(
+            isinstance(c, dict) and all(isinstance(v, (str, int, type(None))) for v in c.values()) for c in clauses
+        )
+        kept.documents[doc] = {"title": str(entry.get("title", "")), "clauses": clauses if plain else []}
+    if problems:
+        raise OutputError(
+            f"{folder} holds documents this run does not regenerate, and manifest.json cannot vouch for them; "
+            "nothing was written. Regenerate every document and format into this folder, or move these files away.",
+            problems,
+        )
+    return kept
+
+
+def _read_manifest(path: Path) -> dict:
+    """Read an output folder's manifest.json; an unreadable or hostile one counts as empty."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return {}
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_choices(values: Sequence[str], allowed: Sequence[str], what: str, option: str) -> None:
+    """Raise UsageError for the first value not allowed: option, value, "did you mean" and what is allowed."""
+    from .profile import did_you_mean
+
     for v in values:
         if v not in allowed:
-            raise UsageError(f"Unknown {what} {v!r}; allowed: {', '.join(allowed)}")
+            raise UsageError(f"{option}: unknown {what} {v!r}{did_you_mean(v, allowed)}; allowed: {', '.join(allowed)}")
 
 
 def generate(
@@ -185,6 +308,7 @@ def generate(
     progress: Callable[[Profile], None] | None = None,
     lock: str | Path | None = None,
     allow_drift: bool = False,
+    toc_pages: bool | None = None,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -192,6 +316,10 @@ def generate(
     write ``out_dir/<profile-stem>/...``. All profiles are validated and all
     documents rendered before any file is written, so a bad input leaves no
     partial output.
+
+    ``toc_pages``: fill in the page numbers of the Word documents' contents
+    with a LibreOffice layout pass (``None``: when LibreOffice is installed,
+    unless ``POLICYGEN_TOC_PAGES=0``; a few seconds per profile).
 
     With ``lock``: if the lockfile exists, the documents are generated from
     the exact clause texts it pins (``library_dir`` must not be given); if
@@ -204,14 +332,23 @@ def generate(
     """
     if not profiles:
         raise UsageError("No profile given")
-    _check_choices(docs, ALL_DOCS, "document")
-    _check_choices(formats, ALL_FORMATS, "format")
+    check_choices(docs, ALL_DOCS, "document", "--doc")
+    check_choices(formats, ALL_FORMATS, "format", "--format")
     docs = [d for d in ALL_DOCS if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
+    warnings = []
     if "pdf" in formats:
-        from .render import require_soffice
+        from .render import font_fallback, require_soffice
 
         require_soffice()  # fail before any work when LibreOffice is missing
+        fallback = font_fallback()
+        if fallback:
+            warnings.append(
+                f"The documents' font, Calibri, and its metric-compatible twin Carlito are not installed; "
+                f"LibreOffice will use {fallback} instead, so the PDF's line and page breaks differ from Word's. "
+                "Install Carlito (Debian/Ubuntu: apt-get install fonts-crosextra-carlito)."
+            )
+    toc_pages = want_toc_pages(toc_pages) if "docx" in formats else False
     loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
     lock_out: dict[str, bytes] = {}
     templates = load_templates(templates_dir)
@@ -239,9 +376,12 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats)
+        b = build(p, library, templates, docs, formats, toc_pages)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
+        kept = kept_files(Path(out_dir) / prefix, list(b.files))
+        if kept.files:  # a partial regeneration: the manifest also records what stays
+            b.files["manifest.json"] = manifest(b, library, kept)
         files.update({prefix + name: data for name, data in b.files.items()})
         if progress is not None:
             progress(p)
@@ -251,7 +391,7 @@ def generate(
     targets = [Target(Path(out_dir), files, force)]
     targets += [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
     written = commit(targets)
-    return GenerateResult(Path(out_dir), written, builds)
+    return GenerateResult(Path(out_dir), written, builds, warnings)
 
 
 def gaps(profile_path: str | Path) -> list:
@@ -357,6 +497,10 @@ def profiles_in(folder: str | Path) -> list[Path]:
     return found
 
 
+#: What ``policygen list`` can show.
+LIST_KINDS: tuple[str, ...] = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")
+
+
 def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[str], list[list[str]], str | None]:
     """Return ``(headers, rows, note)`` for ``policygen list WHAT``.
 
@@ -392,4 +536,5 @@ def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[s
             rows,
             f"{len(rows)} clauses in {library.name} {library.version}",
         )
-    raise UsageError(f"Unknown list {what!r}")
+    check_choices([what], LIST_KINDS, "list", "WHAT")
+    raise AssertionError(what)  # pragma: no cover - every kind is handled above

@@ -46,6 +46,77 @@ class PolicyGenGroup(click.Group):
             raise _Failure(exc) from None
 
 
+class _Int(click.ParamType):
+    """A whole number in a range; a bad value is reported in the house style (option, value, allowed)."""
+
+    name = "integer"
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Return the number, or raise UsageError naming the option, the value and the range."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip(), 10)
+            except ValueError:
+                raise UsageError(
+                    f"{_opt(param)}: {value!r} is not a whole number; allowed: {self.lo} to {self.hi}"
+                ) from None
+        if not self.lo <= number <= self.hi:
+            raise UsageError(f"{_opt(param)}: {number} is out of range; allowed: {self.lo} to {self.hi}")
+        return number
+
+
+class _Date(click.ParamType):
+    """A YYYY-MM-DD date; a bad value is reported in the house style."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        """Return the date, or raise UsageError naming the option, the value and the format."""
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise UsageError(f"{_opt(param)}: {value!r} is not a date; allowed: a date written YYYY-MM-DD") from None
+
+
+class _Choice(click.ParamType):
+    """One of a fixed set of words, with "did you mean" for a near miss."""
+
+    name = "choice"
+
+    def __init__(self, choices: Sequence[str], what: str) -> None:
+        self.choices, self.what = tuple(choices), what
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:  # noqa: D102
+        return param.name.upper() if param.param_type_name == "argument" else "[" + "|".join(self.choices) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """Return the value, or raise UsageError naming it, a near miss and the allowed values."""
+        if value in self.choices:
+            return value
+        from .profile import did_you_mean
+
+        raise UsageError(
+            f"{_opt(param)}: unknown {self.what} {value!r}{did_you_mean(value, self.choices)}; "
+            f"allowed: {', '.join(self.choices)}"
+        )
+
+
+def _opt(param: click.Parameter | None) -> str:
+    """Return the name a user typed for a parameter: ``--max-age``, or ``WHAT`` for an argument."""
+    if param is None:
+        return "value"
+    if param.param_type_name == "argument":
+        return (param.name or "value").upper()
+    return max(param.opts, key=len)
+
+
 library_option = click.option(
     "--library",
     "library_dir",
@@ -124,6 +195,12 @@ def cli() -> None:
     help="Lockfile: if it exists, generate from the exact clauses it pins; if not, write it.",
 )
 @allow_drift_option
+@click.option(
+    "--toc-pages/--no-toc-pages",
+    default=None,
+    help="Fill in the page numbers of the Word contents with a LibreOffice layout pass (a few seconds). "
+    "Default: when LibreOffice is installed.",
+)
 @library_option
 @templates_option
 def generate(
@@ -135,6 +212,7 @@ def generate(
     quiet: bool,
     lock: Path | None,
     allow_drift: bool,
+    toc_pages: bool | None,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -157,6 +235,8 @@ def generate(
     fmt_list = _split(formats) or list(api.DEFAULT_FORMATS)
     if "pdf" in fmt_list and not quiet:
         click.echo("Converting to PDF with LibreOffice: a few seconds per profile.", err=True)
+    elif "docx" in fmt_list and not quiet and api.want_toc_pages(toc_pages):
+        click.echo("Laying out the Word documents with LibreOffice for their contents' page numbers.", err=True)
     bar = None
     if len(profiles) > 1 and not quiet:
         bar = click.progressbar(length=len(profiles), label="Generating", file=sys.stderr)
@@ -173,6 +253,7 @@ def generate(
             progress=(lambda _p: bar.update(1)) if bar is not None else None,
             lock=lock,
             allow_drift=allow_drift,
+            toc_pages=toc_pages,
         )
     finally:
         if bar is not None:
@@ -180,6 +261,8 @@ def generate(
     for b in result.builds:
         for warning in b.warnings:
             click.echo(f"warning: {b.profile.source}: {warning}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not quiet:
         for b in result.builds:
             n = sum(1 for d in b.decisions if d.included)
@@ -251,9 +334,7 @@ def explain(
         ctx.exit(1 if any(g.missing_required for g in found) else 0)
 
     wanted = _split(docs)
-    for d in wanted:
-        if d not in V.DOC_KINDS:
-            raise UsageError(f"Unknown document {d!r}; allowed: {', '.join(V.DOC_KINDS)}")
+    api.check_choices(wanted, list(V.DOC_KINDS), "document", "--doc")
     decisions = [d for d in api.explain(profile, library_dir) if not wanted or d.clause.doc in wanted]
     if included_only:
         decisions = [d for d in decisions if d.included]
@@ -267,14 +348,21 @@ def explain(
     click.echo(f"\n{n} of {len(decisions)} clauses included.")
 
 
-LIST_WHAT = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")
+def _terminal_width() -> int:
+    """Columns of the terminal (``$COLUMNS`` first; 100 when output is not a terminal)."""
+    import shutil
+
+    return max(shutil.get_terminal_size((100, 24)).columns, 40)
+
+
+LIST_WHAT = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")  # api.LIST_KINDS
 
 
 @cli.command("list", context_settings=CONTEXT)
-@click.argument("what", type=click.Choice(LIST_WHAT))
+@click.argument("what", type=_Choice(LIST_WHAT, "list"))
 @library_option
 def list_(what: str, library_dir: Path | None) -> None:
-    """List the vocabulary: services, jurisdictions, features, clauses, fields, facts, documents.
+    """List the vocabulary. WHAT is one of: services, jurisdictions, features, clauses, fields, facts, documents.
 
     `fields` is the profile reference (every field, its default and what is
     allowed); `facts` is what clause conditions can test.
@@ -287,7 +375,7 @@ def list_(what: str, library_dir: Path | None) -> None:
     from . import api
 
     headers, rows, note = api.vocabulary(what, library_dir)
-    click.echo(text_table(headers, rows), nl=False)
+    click.echo(text_table(headers, rows, width=_terminal_width()), nl=False)
     if note:
         click.echo(f"\n{note}")
 
@@ -297,14 +385,14 @@ def list_(what: str, library_dir: Path | None) -> None:
 @templates_option
 @click.option(
     "--max-age",
-    type=click.IntRange(1, 36500),
+    type=_Int(1, 36500),
     default=365,
     show_default=True,
     help="Warn when a clause's last_reviewed is older than this many days.",
 )
 @click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=_Date(),
     default=None,
     help="Date to measure review age against (default: today).",
 )
@@ -318,7 +406,7 @@ def lint(
     library_dir: Path | None,
     templates_dir: Path | None,
     max_age: int,
-    today: dt.datetime | None,
+    today: dt.date | None,
     strict: bool,
     no_coverage: bool,
 ) -> None:
@@ -344,7 +432,7 @@ def lint(
     report = lint_library(
         library_dir,
         templates_dir,
-        today=today.date() if today else None,
+        today=today,
         max_age_days=max_age,
         coverage=not no_coverage,
     )
@@ -365,7 +453,7 @@ def lint(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "md", "html", "csv"]),
+    type=_Choice(["table", "md", "html", "csv"], "format"),
     default="table",
     show_default=True,
     help="Terminal table, Markdown, standalone HTML or CSV.",
@@ -516,12 +604,12 @@ def diff(
 @click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
 @click.option(
     "--max-age",
-    type=click.IntRange(1, 36500),
+    type=_Int(1, 36500),
     default=365,
     show_default=True,
     help="List clauses whose last_reviewed is older than this many days.",
 )
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date for --max-age (default: today).")
+@click.option("--today", type=_Date(), default=None, help="Date for --max-age (default: today).")
 @allow_drift_option
 @templates_option
 @click.pass_context
@@ -534,7 +622,7 @@ def review(
     out_dir: Path,
     force: bool,
     max_age: int,
-    today: dt.datetime | None,
+    today: dt.date | None,
     allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
@@ -559,7 +647,7 @@ def review(
         out_dir,
         force=force,
         templates_dir=templates_dir,
-        today=today.date() if today else None,
+        today=today,
         max_age_days=max_age,
         allow_drift=allow_drift,
     )
@@ -590,6 +678,8 @@ _INIT_FLAGS = [
     ("safeguard", "Safeguards: NAME=yes|no|unknown, comma lists, e.g. report_button=yes,block_users=yes."),
     ("determination", "Determinations: NAME=yes|no|undecided, e.g. eu_micro_or_small=yes."),
     ("team-size", "Who handles trust and safety: solo, small, dedicated."),
+    ("document-version", "Version of the documents shown on the cover and in footers (default 1.0)."),
+    ("paper", "Paper size: a4 or letter (default: letter for us or ca, else a4)."),
     ("effective-date", "Date the documents take effect, YYYY-MM-DD, or none."),
     ("governing-law", "Governing law named in the terms, or none."),
 ]

@@ -109,3 +109,5 @@ def _isolate_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep tests away from the developer's own files and settings."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "cache"))
+    # No LibreOffice layout pass for the Word contents' page numbers unless a test asks for it (slow tests do).
+    monkeypatch.setenv("POLICYGEN_TOC_PAGES", "0")

@@ -5,8 +5,9 @@ headless Chromium (Debian's ``chromium``, or ``POLICYGEN_CHROMIUM``) through
 Playwright's sync API. One browser serves the whole module, with one context
 per viewport. Full-page screenshots at phone and desktop width are written to
 ``$POLICYGEN_ARTIFACTS/screenshots/`` (default ``.artifacts/`` in the repository)
-for a person to look at; they take most of the module's time, so that test is
-marked ``slow``.
+for a person to look at. A real browser takes about a minute and a half for the
+module, so the whole module is marked ``slow`` (CI runs it; ``pytest -m "not slow"``
+leaves it out).
 
 Without Chromium (or Playwright) the module is skipped, unless the ``CI``
 environment variable is set: then every test errors, so CI cannot pass by
@@ -81,6 +82,8 @@ def _chromium_path() -> tuple[str | None, str]:
         return found, ""
     return None, "Chromium is not installed (apt-get install chromium, or set POLICYGEN_CHROMIUM)"
 
+
+pytestmark = pytest.mark.slow
 
 CHROMIUM, MISSING = _chromium_path()
 if CHROMIUM is None and not os.environ.get("CI"):
@@ -365,3 +368,57 @@ def test_screenshots(phone: Page, desktop: Page, site, artifacts: Path, sample: 
         width, height = _png_size(path)
         assert width == viewport["width"], f"{path.name} is {width}px wide: the page scrolls sideways at {name} width"
         assert height >= viewport["height"]
+
+
+# --------------------------------------------------------------------------- issue 16: phone tables and print breaks
+
+PHONE_OVERFLOW_JS = """() => {
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map(e => e.tagName.toLowerCase() + ': ' + (e.textContent || '').trim().slice(0, 50));
+  const scrollers = [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1).length;
+  const cells = [...document.querySelectorAll('.table-wrap td')];
+  const labelled = cells.filter(td => getComputedStyle(td, '::before').content.replace(/"/g, '') === td.dataset.label);
+  return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: window.innerWidth, wide, scrollers,
+          cells: cells.length, labelled: labelled.length};
+}"""
+
+
+@pytest.mark.parametrize(("sample", "doc"), PAGES, ids=PAGE_IDS)
+def test_phone_390px_tables_become_cards_with_nothing_cut_off(phone: Page, site, sample: str, doc: str) -> None:
+    """At 390 px no element, table cells included, reaches past the screen; each cell shows its column name."""
+    _open(phone, site, sample, doc)
+    fit = phone.evaluate(PHONE_OVERFLOW_JS)
+    assert fit["scrollWidth"] <= fit["innerWidth"], f"page scrolls sideways at 390px: {fit}"
+    assert not fit["wide"], f"cut off at 390px: {fit['wide']}"
+    assert fit["scrollers"] == 0, f"{fit['scrollers']} table(s) still scroll sideways inside their box"
+    assert fit["labelled"] == fit["cells"], f"only {fit['labelled']} of {fit['cells']} cells show their column name"
+
+
+TABLE_ROWS_JS = """() => [...document.querySelectorAll('main table')].map(t => ({
+  caption: t.caption.innerText.replace(/\\s+/g, ' ').trim(),
+  first: t.tBodies[0].rows[0].cells[0].innerText.replace(/\\s+/g, ' ').trim()}))"""
+
+
+@pytest.mark.parametrize("sample", [s.stem for s in SAMPLE_FILES])
+def test_print_keeps_table_headers_with_their_first_row(desktop: Page, site, sample: str) -> None:
+    """Printed (print emulation, A4), each table's caption and header row share a page with its first body row."""
+    import re
+
+    from pypdf import PdfReader
+
+    _open(desktop, site, sample, "sop")
+    desktop.emulate_media(media="print")
+    try:
+        tables = desktop.evaluate(TABLE_ROWS_JS)
+        pdf = desktop.pdf(format="A4")
+    finally:
+        desktop.emulate_media(media="screen")
+    pages = [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert tables, f"{sample}/sop.html has no tables"
+    for table in tables:
+        caption_page = next(i for i, text in enumerate(pages) if table["caption"][:40] in text)
+        assert table["first"][:25] in pages[caption_page], (
+            f"{sample}/sop.html: '{table['caption']}' and its header row end page {caption_page + 1} "
+            f"without their first row ('{table['first'][:25]}')"
+        )

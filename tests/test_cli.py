@@ -57,8 +57,68 @@ def test_generate_narrows_docs_and_formats(runner, library, profile, tmp_path) -
 
 def test_generate_unknown_format_is_usage_error(runner, library, profile, tmp_path) -> None:
     result = run(runner, "generate", profile, "-o", tmp_path / "o", "--library", library, "--format", "pdff")
-    assert result.exit_code == 2 and "Unknown format 'pdff'" in result.output
+    assert result.exit_code == 2
+    assert "--format: unknown format 'pdff' (did you mean 'pdf'?); allowed: md, html, docx, pdf" in result.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("list", "service"), "WHAT: unknown list 'service' (did you mean 'services'?); allowed: services,"),
+        (
+            ("generate", "P", "--doc", "tipps"),
+            "--doc: unknown document 'tipps' (did you mean 'tips'?); allowed: tos, sop",
+        ),
+        (("explain", "P", "--doc", "tipps"), "--doc: unknown document 'tipps' (did you mean 'tips'?)"),
+        (("lint", "--max-age", "thirteen"), "--max-age: 'thirteen' is not a whole number; allowed: 1 to 36500"),
+        (("lint", "--max-age", "0"), "--max-age: 0 is out of range; allowed: 1 to 36500"),
+        (("lint", "--today", "2026-13-01"), "--today: '2026-13-01' is not a date; allowed: a date written YYYY-MM-DD"),
+        (("coverage", "--format", "cvs"), "--format: unknown format 'cvs' (did you mean 'csv'?); allowed: table, md"),
+    ],
+)
+def test_bad_options_name_option_value_near_miss_and_allowed(runner, profile, tmp_path, args, message) -> None:
+    args = [str(profile) if a == "P" else a for a in args]
+    result = run(runner, *args, "-o", tmp_path / "o") if args[0] == "generate" else run(runner, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "not a valid integer range" not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_list_usage_line_does_not_break_words(runner) -> None:
+    result = runner.invoke(cli, ["list", "--help"], prog_name="policygen", terminal_width=80)
+    usage = result.output.split("\n\n")[0]
+    assert usage == "Usage: policygen list [OPTIONS] WHAT", usage
+
+
+@pytest.mark.parametrize("columns", [120, 80, 60])
+def test_list_fields_fits_the_terminal(runner, columns: int) -> None:
+    result = runner.invoke(cli, ["list", "fields"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= columns, [line for line in lines if len(line) > columns][:3]
+    text = " ".join(result.output.split())
+    for expected in ("company.contact.law_enforcement", "generative-ai", "Youngest age allowed"):
+        assert expected in text  # nothing is cut off, only wrapped
+    words = {w for line in lines for w in line.split()}
+    assert "cloud-storage," in words and "self-declaration," in words  # wrapped between words, never inside one
+
+
+def test_list_services_is_still_a_table_when_it_fits(runner) -> None:
+    result = runner.invoke(cli, ["list", "services"], env={"COLUMNS": "200"})
+    assert result.output.splitlines()[1].startswith("--  ")
+
+
+def test_lint_on_a_folder_of_generated_documents_says_so_once(runner, profile, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert run(runner, "generate", profile, "-o", out, "-q").exit_code == 0
+    result = run(runner, "lint", "--library", out)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert "not a clause library: no library.yaml" in errors[0] and "generated documents" in errors[0]
+    assert "1 errors" in result.output
 
 
 def test_generate_refuses_to_overwrite_without_force(runner, library, profile, tmp_path) -> None:
@@ -181,7 +241,7 @@ def test_list_clauses_and_bad_choice(runner, library) -> None:
     result = run(runner, "list", "clauses", "--library", library)
     assert result.exit_code == 0 and "tos.prohibited.sharing" in result.output
     result = run(runner, "list", "servics")
-    assert result.exit_code == 2 and "Invalid value" in result.output
+    assert result.exit_code == 2 and "did you mean 'services'" in result.output
 
 
 def test_lint_clean_library(runner, library) -> None:
@@ -304,3 +364,66 @@ def test_every_sample_generates(runner, tmp_path) -> None:
     result = run(runner, "generate", *samples, "-o", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "out").iterdir())) == len(samples)
+
+
+def _manifest_files(out) -> dict[str, dict]:
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {rec["path"]: rec for doc in manifest["documents"].values() for rec in doc["files"].values()}
+
+
+def test_partial_regeneration_keeps_the_manifest_describing_every_file(runner, library, profile, tmp_path) -> None:
+    import hashlib
+
+    out = tmp_path / "out"
+    assert run(runner, "generate", profile, "-o", out, "--library", library).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # a different profile, so the regenerated page differs from the kept ones
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL.replace("PixelPals", "PixelPals Two"), encoding="utf-8")
+    result = run(
+        runner, "generate", other, "-o", out, "--library", library, "--doc", "tips", "--format", "html", "--force"
+    )
+    assert result.exit_code == 0, result.output
+    on_disk = {p.name for p in out.iterdir()} - {"manifest.json"}
+    listed = _manifest_files(out)
+    assert set(listed) == on_disk == ALL_FILES - {"manifest.json"}
+    for name, rec in listed.items():
+        assert rec["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
+    assert "kept" not in listed["tips.html"] and (out / "tips.html").read_bytes() != before["tips.html"]
+    assert listed["tos.md"]["kept"] is True and listed["tips.md"]["kept"] is True
+    first_digest = json.loads(before["manifest.json"])["profile"]["digest"]
+    assert (
+        listed["tos.md"]["profile_digest"]
+        == first_digest
+        != json.loads((out / "manifest.json").read_text())["profile"]["digest"]
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["documents"]["tos"]["clauses"] == json.loads(before["manifest.json"])["documents"]["tos"]["clauses"]
+    # and again: a kept record survives a second partial run
+    assert (
+        run(
+            runner, "generate", other, "-o", out, "--library", library, "--doc", "sop", "--format", "md", "--force"
+        ).exit_code
+        == 0
+    )
+    listed = _manifest_files(out)
+    assert set(listed) == on_disk and listed["tos.md"]["profile_digest"] == first_digest
+
+
+def test_partial_regeneration_refuses_files_the_manifest_cannot_vouch_for(runner, library, profile, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert run(runner, "generate", profile, "-o", out, "--library", library).exit_code == 0
+    (out / "tos.md").write_text("edited by hand\n", encoding="utf-8")
+    (out / "tos.pdf").write_bytes(b"%PDF-1.4 not ours")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run(runner, "generate", profile, "-o", out, "--library", library, "--doc", "tips", "--force")
+    assert result.exit_code == 2, result.output
+    assert "tos.md: has changed since manifest.json recorded it" in result.output
+    assert "tos.pdf: is not listed in manifest.json" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing written
+    # a full regeneration (every document, the same formats) replaces tos.md; tos.pdf is still not vouched for
+    result = run(runner, "generate", profile, "-o", out, "--library", library, "--force")
+    assert result.exit_code == 2 and "tos.pdf" in result.output
+    (out / "tos.pdf").unlink()
+    assert run(runner, "generate", profile, "-o", out, "--library", library, "--force").exit_code == 0
+    assert set(_manifest_files(out)) == ALL_FILES - {"manifest.json"}

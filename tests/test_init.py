@@ -94,6 +94,8 @@ def test_init_in_a_terminal_recovers_from_bad_answers(tmp_path: Path) -> None:
     answer(child, "700,000 monthly active UK users", "no")
     answer(child, "age-restricted social media platform", "")
     answer(child, "Who handles trust and safety", "solo")
+    answer(child, "Version of these documents", "")
+    answer(child, "Paper size", "")
     answer(child, "Date the documents take effect", "")
     answer(child, "Governing law", "")
     child.expect_exact("What these documents assume")
@@ -104,6 +106,7 @@ def test_init_in_a_terminal_recovers_from_bad_answers(tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text())
     assert stated(data) == {p for p, *_ in field_reference()}  # every field stated
     assert data["company"]["country"] == "gb" and data["jurisdictions"] == ["uk", "au"]
+    assert data["document"] == {"version": "1.0", "paper": "a4"}  # no us or ca: A4 by default
     assert data["audience"]["parental_consent"] is False  # the user said no: never set silently
     assert data["audience"]["minimum_age"] == 13
     assert data["audience"]["minimum_age_for"] == {"livestream": 18, "payments": 18}

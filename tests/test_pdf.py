@@ -10,10 +10,12 @@ person to look at.
 
 LibreOffice and poppler-utils (pdftotext, pdftoppm) are installed by
 ``.ci/run``; without them these tests are skipped locally and fail on CI.
+LibreOffice takes seconds per document, so the module is marked ``slow``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -28,6 +30,8 @@ from generator.documents.skeletons import load_templates
 from generator.library.clauses import load_library
 from generator.profile.profile import load_profile
 from generator.render.pdf import docx_to_pdf, find_soffice, normalise_pdf
+
+pytestmark = pytest.mark.slow
 
 for tool, package in ((find_soffice(), "LibreOffice"), (shutil.which("pdftotext"), "poppler-utils")):
     if tool is None:
@@ -81,7 +85,8 @@ def test_pdf_is_a_clean_multipage_document(key: str, converted) -> None:
 
     # cover: company, title and the draft notice on page 1
     assert doc.company in flat[0] and doc.title in flat[0]
-    assert "Draft — not legal advice, to be reviewed by counsel" in flat[0]
+    assert flat[0].count("Draft — not legal advice") == 2  # the notice once, and the footer's marking
+    assert "Version: 1.0" in flat[0] and "policygen core library" not in flat[0]  # the document's version
 
     # every page has the draft marking and a "Page i of n" footer that matches the real page count
     for i, text in enumerate(flat, 1):
@@ -89,6 +94,22 @@ def test_pdf_is_a_clean_multipage_document(key: str, converted) -> None:
         assert f"Page {i} of {n}" in text, f"{key}: page {i} footer does not say 'Page {i} of {n}'"
 
     # the table of contents lists every section with a page number (LibreOffice filled them in)
+    _check_contents(key, doc, flat)
+
+    # clause headings are numbered 1.1, 1.2, ... and appear in order
+    body = " ".join(flat[1:])
+    position = 0
+    for section in doc.sections:
+        for clause in section.clauses:
+            label = f"{clause.number} {clause.title}"[:50]
+            found_at = body.find(label, position)
+            assert found_at >= 0, f"{key}: clause heading '{label}' missing or out of order"
+            position = found_at
+
+
+def _check_contents(key: str, doc, flat: list[str]) -> None:
+    """The contents (page 2 on) list every section with the page its heading is on."""
+    n = len(flat)
     toc_pages = [i for i, t in enumerate(flat) if "Contents" in t]
     assert toc_pages and toc_pages[0] == 1, f"{key}: no contents page after the cover"
     toc_text = []
@@ -96,6 +117,8 @@ def test_pdf_is_a_clean_multipage_document(key: str, converted) -> None:
         if not re.search(r"\.{4,} ?\d+", text):
             break
         toc_text.append(text)
+    if doc.kind == "tips":  # the audience sections only: the contents never spill onto a nearly empty page
+        assert len(toc_text) == 1, f"{key}: the contents take {len(toc_text)} pages"
     toc = " ".join(toc_text)
     for section in doc.sections:
         entry = re.compile(re.escape(f"{section.number}. {section.title}") + r" ?\.{3,} ?(\d+)")
@@ -107,15 +130,140 @@ def test_pdf_is_a_clean_multipage_document(key: str, converted) -> None:
         heading = f"{section.number}. {section.title}"
         assert heading[:40] in flat[page - 1], f"{key}: '{heading}' is not on page {page} as the contents says"
 
-    # clause headings are numbered 1.1, 1.2, ... and appear in order
-    body = " ".join(flat[1:])
-    position = 0
-    for section in doc.sections:
-        for clause in section.clauses:
-            label = f"{clause.number} {clause.title}"[:50]
-            found_at = body.find(label, position)
-            assert found_at >= 0, f"{key}: clause heading '{label}' missing or out of order"
-            position = found_at
+
+def _open_directly(docx: bytes, tmp_path: Path, env: dict[str, str] | None = None) -> bytes:
+    """Convert a DOCX as LibreOffice opens it: plain --convert-to, no index update (not the --format pdf path)."""
+    source = tmp_path / "opened.docx"
+    source.write_bytes(docx)
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [
+            find_soffice(),
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        env={**os.environ, "HOME": str(tmp_path), **(env or {})},
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    return (tmp_path / "opened.pdf").read_bytes()
+
+
+def test_docx_opened_directly_shows_contents_with_page_numbers(tmp_path: Path) -> None:
+    """The Word file itself carries the contents' page numbers (from generate's LibreOffice layout pass)."""
+    import docx as python_docx
+
+    b = api.build(
+        load_profile(SAMPLES / "pixelpals.yaml"), load_library(), load_templates(), ("sop",), ("docx",), toc_pages=True
+    )
+    data = b.files["sop.docx"]
+    assert b"updateFields" not in zipfile_member(data, "word/settings.xml")  # Word does not ask on opening
+    flat = [re.sub(r"\s+", " ", p) for p in _pages(_open_directly(data, tmp_path))]
+    _check_contents("pixelpals/sop", b.documents["sop"], flat)
+    # without the layout pass the contents are links without numbers (what the issue saw)
+    plain = api.build(load_profile(SAMPLES / "pixelpals.yaml"), load_library(), load_templates(), ("sop",), ("docx",))
+    toc = [
+        p.text for p in python_docx.Document(io.BytesIO(plain.files["sop.docx"])).paragraphs if p.style.name == "toc 1"
+    ]
+    assert toc and not any(re.search(r"\t\d+$", t) for t in toc)
+
+
+def zipfile_member(data: bytes, name: str) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read(name)
+
+
+def test_paper_is_a4_outside_the_us_and_canada(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    library, templates = load_library(), load_templates()
+    minimal = (SAMPLES / "minimal.yaml").read_text(encoding="utf-8")
+    docx = {}
+    for name, jurisdictions in (("uk", "[uk]"), ("us", "[us]"), ("eu-ca", "[eu, ca]")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(re.sub(r"jurisdictions: .*", f"jurisdictions: {jurisdictions}", minimal), encoding="utf-8")
+        docx[f"{name}.docx"] = api.build(load_profile(path), library, templates, ("tos",), ("docx",)).files["tos.docx"]
+    pdfs = docx_to_pdf(docx)
+    sizes = {}
+    for name, pdf in pdfs.items():
+        box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+        sizes[name] = (round(float(box.width)), round(float(box.height)))
+    assert sizes == {"uk.pdf": (595, 842), "us.pdf": (612, 792), "eu-ca.pdf": (612, 792)}
+
+
+def test_pdf_embeds_its_fonts(converted) -> None:
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) not installed")
+    _, pdf, _ = converted["pixelpals/sop"]
+    listing = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False)
+    if listing.returncode != 0:  # older pdffonts cannot read stdin
+        path = ARTIFACTS.parent / "fonts-check.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True)
+    rows = listing.stdout.decode().splitlines()[2:]
+    assert rows, "pdffonts lists no fonts"
+    not_embedded = [r for r in rows if r.split()[-5] != "yes"]
+    assert not not_embedded, f"fonts not embedded: {not_embedded}"
+
+
+NO_CARLITO = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont>
+    <pattern><patelt name="family"><string>Carlito</string></patelt></pattern>
+    <pattern><patelt name="family"><string>Calibri</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]+", text))
+
+
+def test_without_carlito_pdf_warns_and_no_word_breaks_in_a_table_cell(tmp_path: Path, monkeypatch) -> None:
+    """Fontconfig told to hide Carlito and Calibri: generate --format pdf names the fallback, and every word
+    LibreOffice prints (table cells included) is a whole word of the document, never "Emergen" / "cy"."""
+    import docx as python_docx
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+    from generator.render.pdf import font_fallback
+
+    if shutil.which("fc-match") is None or not Path("/etc/fonts/fonts.conf").is_file():
+        pytest.skip("fontconfig (fc-match, /etc/fonts/fonts.conf) is needed to hide Carlito")
+    config = tmp_path / "no-carlito.conf"
+    config.write_text(NO_CARLITO, encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    fallback = font_fallback()
+    assert fallback, "Carlito is still found: the fontconfig file did not hide it"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(out), "--doc", "sop", "--format", "docx,pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"LibreOffice will use {fallback} instead" in result.output and "fonts-crosextra-carlito" in result.output
+    document = python_docx.Document(io.BytesIO((out / "sop.docx").read_bytes()))
+    texts = [p.text for p in document.paragraphs]
+    texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    texts += [p.text for p in document.sections[0].header.paragraphs + document.sections[0].footer.paragraphs]
+    vocabulary = _words("\n".join(texts)) | {"Page", "of"}
+    pdf_text = "\n".join(_pages((out / "sop.pdf").read_bytes()))
+    broken = sorted(_words(pdf_text) - vocabulary)
+    assert not broken, f"words broken or changed in the PDF without Carlito (fallback {fallback}): {broken[:20]}"
+    cells = {w for t in document.tables for row in t.rows for c in row.cells for w in _words(c.text) if len(w) > 3}
+    assert {"Emergency", "Severity"} <= cells
 
 
 def test_sop_quick_reference_tables_reach_the_pdf(converted) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
-from conftest import MINIMAL, build_tree, clause, make_library
+from conftest import MINIMAL, SAMPLES, build_tree, clause, make_library
 from docx.oxml.ns import qn
 
 from generator import api
@@ -20,6 +21,7 @@ from generator.errors import RenderError
 from generator.library.clauses import load_library
 from generator.profile.profile import load_profile
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 HOSTILE = "{{ 7*7 }} <script>alert(1)</script> *Pals* & [x](javascript:alert(1)) # 1."
 
 
@@ -85,11 +87,20 @@ def _after_front_matter(md: str) -> list[str]:
     return [line for line in md[end + 5 :].splitlines() if line]
 
 
+def _front_matter(md: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(md[4 : md.index("\n---\n", 4)])
+
+
 def test_markdown_has_header_numbering_and_disclaimer(tmp_path: Path) -> None:
     md = build_for(tmp_path, MINIMAL).files["sop.md"].decode()
-    assert _after_front_matter(md)[0] == "# Child Safety Escalation Procedure"
-    assert "- **Company:** PixelPals" in md
-    assert "- **Clause library:** test library 1.2.3" in md
+    # front matter: only what pandoc and static-site generators read; no date until the profile sets one
+    assert _front_matter(md) == {"title": "Child Safety Escalation Procedure — PixelPals", "lang": "en"}
+    # the title is in the front matter only, so pandoc does not print it twice
+    assert not any(line.startswith("# ") for line in md.splitlines())
+    assert _after_front_matter(md)[0] == "- **Company:** PixelPals"
+    assert "- **Version:** 1.0" in md and "Clause library" not in md.split("\n---\n")[1]
     assert "- **Effective date:** to be set before publication" in md
     assert "> **Draft — not legal advice.**" in md
     assert "## 1. Triage and severity" in md and "### 1.1 Title of sop.triage.first-look" in md
@@ -124,7 +135,9 @@ def test_docx_uses_real_styles_and_draft_marking(tmp_path: Path) -> None:
     assert heading_num["Heading 1"].ilvl.val == 0 and heading_num["Heading 2"].ilvl.val == 1
     assert heading_num["Heading 1"].numId.val == heading_num["Heading 2"].numId.val
     # cover block with the draft notice, then a TOC field whose entries link to the headings
-    assert ("Draft Notice", "Draft — not legal advice, to be reviewed by counsel") in styles
+    notices = [t for name, t in styles if name == "Draft Notice"]
+    assert len(notices) == 1 and notices[0].startswith("Draft — not legal advice.")  # once, not twice
+    assert sum("not legal advice" in t for name, t in styles[:8]) == 1
     body_xml = d.element.body.xml
     assert 'TOC \\o "1-2" \\h \\z \\u' in body_xml
     assert ("toc 2", "1.1 Title of tos.prohibited.one") in styles
@@ -197,7 +210,7 @@ def test_templates_folder_overrides_builtin(tmp_path: Path) -> None:
     p.write_text(MINIMAL)
     b = api.build(load_profile(p), lib, lt(custom), docs=("tips",), formats=("md", "html"))
     assert "rebeccapurple" in b.files["tips.html"].decode()
-    assert _after_front_matter(b.files["tips.md"].decode())[0] == "# Our Safety Page"
+    assert _front_matter(b.files["tips.md"].decode())["title"] == "Our Safety Page — PixelPals"
     assert "## 1. For all" in b.files["tips.md"].decode()
 
 
@@ -232,14 +245,17 @@ def test_documents_record_library_version_and_clause_hashes(tmp_path: Path) -> N
     c = lib.clauses["tos.prohibited.sharing"]
     pin = f"tos.prohibited.sharing@1.0.0#{c.content_hash.removeprefix('sha256:')[:12]}"
     md = b.files["tos.md"].decode()
-    front = md[: md.index("\n---\n", 4)]
-    assert front.startswith("---\ntitle: ") and '  build_digest: "sha256:' in front
-    assert f'    - "{pin}"' in front and '  library_version: "1.2.3"' in front
+    about = md.rsplit("\n---\n", 1)[1]  # provenance is at the end of the Markdown, and in the manifest
+    assert about.startswith("\n**About this document.**") and "test library 1.2.3" in about
+    assert "build digest `sha256:" in about and "profile digest `sha256:" in about.lower()
+    manifest = json.loads(b.files["manifest.json"])
+    pinned = {(c["id"], c["version"], c["hash"]) for c in manifest["documents"]["tos"]["clauses"]}
+    assert ("tos.prohibited.sharing", "1.0.0", c.content_hash) in pinned
     html = b.files["tos.html"].decode()
     assert f'<meta name="policygen:clauses" content="{pin}">' in html
     assert '<meta name="policygen:library-version" content="1.2.3">' in html
     d = docx.Document(io.BytesIO(b.files["tos.docx"]))
-    assert d.core_properties.version == "1.2.3" and d.core_properties.identifier.startswith("sha256:")
+    assert d.core_properties.version == "1.0" and d.core_properties.identifier.startswith("sha256:")
     from generator.render.docx import custom_properties
 
     custom = custom_properties(b.files["tos.docx"])
@@ -255,9 +271,8 @@ def test_documents_record_library_version_and_clause_hashes(tmp_path: Path) -> N
             "tips/a.md": clause("tips.everyone.report"),
         },
     )
-    assert "build_digest" in front
-    other_front = other.files["tos.md"].decode().split("\n---\n", 1)[0]
-    assert other_front != front
+    other_about = other.files["tos.md"].decode().rsplit("\n---\n", 1)[1]
+    assert other_about != about
 
 
 def test_checklists_render_with_boxes_in_every_format(tmp_path: Path) -> None:
@@ -320,7 +335,7 @@ def test_tables_render_in_every_format() -> None:
     assert "| Who | How |\n|---|---|\n| Safety | a\\|b@example.com |" in md
     html = render_html(doc, templates).decode()
     assert "<caption>Contacts | sheet</caption>" in html and '<th scope="col">Who</th>' in html
-    assert '<th scope="row">Safety</th><td>a|b@example.com</td>' in html
+    assert '<th scope="row">Safety</th><td data-label="How">a|b@example.com</td>' in html
     d = docx.Document(io.BytesIO(render_docx(doc, templates)))
     (t,) = d.tables
     assert [c.text for c in t.rows[0].cells] == ["Who", "How"] and t.rows[1].cells[1].text == "a|b@example.com"
@@ -358,3 +373,126 @@ def test_a_broken_reference_document_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LibraryError) as err:
         api.build(load_profile(p), lib, lt(tpl), formats=("docx",))
     assert "reference.docx" in err.value.render() and "not a Word document" in err.value.render()
+
+
+def _docx(tmp_path: Path, profile_text: str = MINIMAL, toc_pages=None):
+    from generator.render.docx import render_docx, toc_entries
+
+    b = build_for(tmp_path, profile_text)
+    doc = b.documents["tos"]
+    pages = None if toc_pages is None else [str(i + 3) for i in range(len(toc_entries(doc)))]
+    from generator.documents.skeletons import load_templates
+
+    return docx.Document(io.BytesIO(render_docx(doc, load_templates(), pages)))
+
+
+def test_docx_cover_shows_the_document_version_and_no_build_details(tmp_path: Path) -> None:
+    text = MINIMAL + "effective_date: 2027-01-15\ndocument:\n  version: '2.3'\n"
+    d = _docx(tmp_path, text)
+    styles = [(p.style.name, p.text) for p in d.paragraphs]
+    cover = [t for name, t in styles if name == "Cover Meta"][:3]
+    assert cover == ["Document: Terms of Service", "Version: 2.3", "Effective date: 2027-01-15"]
+    first_page = " ".join(t for _, t in styles[: styles.index(("TOC Heading", "Contents"))])
+    assert "test library" not in first_page and "Build" not in first_page and "sha256" not in first_page
+    about = [t for _, t in styles[-3:]]
+    assert "About this document" in about and any("test library 1.2.3" in t for t in about)
+    assert d.core_properties.version == "2.3"
+    assert "Version 2.3" in d.sections[0].footer.paragraphs[0].text
+
+
+@pytest.mark.parametrize(
+    ("jurisdictions", "paper", "size"),
+    [
+        ("[uk]", None, (11906, 16838)),
+        ("[eu, au]", None, (11906, 16838)),
+        ("[us]", None, (12240, 15840)),
+        ("[uk, ca]", None, (12240, 15840)),
+        ("[us]", "a4", (11906, 16838)),
+        ("[uk]", "letter", (12240, 15840)),
+    ],
+)
+def test_docx_paper_is_a4_unless_us_or_ca_and_the_profile_can_choose(tmp_path, jurisdictions, paper, size) -> None:
+    text = MINIMAL.replace("jurisdictions: [us]", f"jurisdictions: {jurisdictions}")
+    if paper:
+        text += f"document:\n  paper: {paper}\n"
+    d = _docx(tmp_path, text)
+    section = d.sections[0]
+    assert (section.page_width.twips, section.page_height.twips) == size
+    text_width = size[0] - section.left_margin.twips - section.right_margin.twips
+    for table in d.element.body.iter(f"{{{W}}}tbl"):
+        widths = [int(c.get(f"{{{W}}}w")) for c in table.iter(f"{{{W}}}gridCol")]
+        assert sum(widths) <= text_width
+    footer_tab = d.sections[0].footer.paragraphs[0]._p.xpath(".//w:tab[@w:val='right']")[0]
+    assert int(footer_tab.get(f"{{{W}}}pos")) == text_width
+
+
+def test_docx_paper_and_version_are_validated(tmp_path: Path) -> None:
+    from generator.errors import ProfileError
+
+    with pytest.raises(ProfileError) as info:
+        build_for(tmp_path, MINIMAL + "document:\n  paper: a5\n  version: 1.10\n")
+    text = str(info.value.render())
+    assert "document.paper: unknown value 'a5'; allowed: a4, letter" in text
+    assert "document.version: expected text, got 1.1 (a number)" in text
+
+
+def test_docx_toc_with_page_numbers_does_not_ask_word_to_update_fields(tmp_path: Path) -> None:
+    without = _docx(tmp_path / "a")
+    assert "updateFields" in without.settings.element.xml
+    d = _docx(tmp_path / "b", toc_pages=True)
+    assert "updateFields" not in d.settings.element.xml
+    toc = [p.text for p in d.paragraphs if p.style.name.startswith("toc ")]
+    assert toc and all(re.fullmatch(r".+\t\d+", t) for t in toc), toc
+
+
+def test_docx_tips_contents_list_the_audience_sections_only(tmp_path: Path) -> None:
+    from generator.documents.skeletons import load_templates
+
+    b = api.build(load_profile(SAMPLES / "hangout.yaml"), load_library(), load_templates(), ("tips", "sop"), ("docx",))
+    tips = docx.Document(io.BytesIO(b.files["tips.docx"]))
+    levels = {p.style.name for p in tips.paragraphs if p.style.name.startswith("toc ")}
+    assert levels == {"toc 1"} and 'TOC \\o "1-1"' in tips.element.body.xml
+    sop = docx.Document(io.BytesIO(b.files["sop.docx"]))
+    assert {p.style.name for p in sop.paragraphs if p.style.name.startswith("toc ")} == {"toc 1", "toc 2"}
+
+
+def test_docx_lists_leave_room_for_two_digit_numbers(tmp_path: Path) -> None:
+    items = "\n".join(f"{i}. item {i}" for i in range(1, 18))
+    clauses = {
+        "tos/a.md": clause("tos.prohibited.one", items),
+        "sop/a.md": clause("sop.triage.first-look"),
+        "tips/a.md": clause("tips.everyone.report"),
+    }
+    d = docx.Document(io.BytesIO(build_for(tmp_path, MINIMAL, clauses).files["tos.docx"]))
+    numbering = d.part.numbering_part.element
+    num_id = next(p._p.pPr.numPr.numId.val for p in d.paragraphs if p.style.name == "List Number")
+    num = numbering.num_having_numId(num_id)
+    ind = num.xpath("./w:lvlOverride/w:lvl/w:pPr/w:ind")
+    assert ind and int(ind[0].get(f"{{{W}}}hanging")) >= 500  # 0.25 in (360) left "17." touching its text
+
+
+def test_docx_table_cells_never_hyphenate_and_fit_their_longest_word() -> None:
+    from generator.documents.model import Span, Table
+    from generator.render.docx import _TABLE_CHAR, _column_widths
+
+    table = Table(
+        "Severity levels",
+        ("Level", "Owner", "Internal target"),
+        (((Span("Emergency"),), (Span("On-call lead " * 20),), (Span("Within one hour of detection " * 5),)),),
+    )
+    level = _column_widths(table, 9026)[0]
+    assert level >= len("Emergency") * _TABLE_CHAR + 216
+
+
+def test_pandoc_prints_the_title_once(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc is not installed")
+    md = build_for(tmp_path, MINIMAL).files["tos.md"].decode()
+    html = subprocess.run(
+        ["pandoc", "-s", "-f", "markdown", "-t", "html"], input=md, capture_output=True, text=True, check=True
+    ).stdout
+    body = html[html.index("<body>") :]
+    assert body.count("Child Safety Terms") == 1, body[:600]

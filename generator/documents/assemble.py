@@ -109,6 +109,8 @@ def assemble(
             appendices.append(appendix)
 
     effective = profile.data["effective_date"]
+    settings = profile.data["document"]
+    paper = settings["paper"] or ("letter" if {"us", "ca"} & set(profile.data["jurisdictions"]) else "a4")
     pins = [f"{c.id}@{c.version}#{c.content_hash.removeprefix('sha256:')[:12]}" for s in sections for c in s.clauses]
     digest = hashlib.sha256("\n".join([library.version, profile.digest, *pins]).encode()).hexdigest()
     return Document(
@@ -126,6 +128,9 @@ def assemble(
         ),
         sections=sections,
         appendices=appendices,
+        version=settings["version"],
+        paper=paper,
+        toc_depth=1 if skeleton.data["contents"] == "sections" else 2,
         meta={
             "document": V.DOC_KINDS[doc].label,
             "footer": common["footer"],

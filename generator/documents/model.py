@@ -129,6 +129,12 @@ class Document:
     appendices: list[Section] = field(default_factory=list)
     language: str = "en"
     meta: dict[str, str] = field(default_factory=dict)
+    #: The document's own version (profile ``document.version``), not the clause library's.
+    version: str = "1.0"
+    #: ``a4`` or ``letter``: the Word and PDF page size.
+    paper: str = "letter"
+    #: Heading levels the Word contents list: 1 (sections) or 2 (sections and clauses).
+    toc_depth: int = 2
 
     def all_sections(self) -> list[Section]:
         """Sections then appendices, in reading order."""

@@ -38,6 +38,11 @@ SKELETON_SCHEMA = Mapping(
         "intro": Str("Markdown shown after the header.", default=None, max_len=5000, multiline=True),
         "sections": ListOf(SECTION, "Sections in order.", min_items=1),
         "counsel_appendix": Bool("End with the 'Questions for counsel' appendix.", default=False),
+        "contents": Enum(
+            "What the Word contents list: sections, or sections and clauses. Default: sections-and-clauses.",
+            choices=["sections", "sections-and-clauses"],
+            default="sections-and-clauses",
+        ),
     }
 )
 

@@ -389,6 +389,8 @@ def load_library(root: str | Path | None = None) -> Library:
             texts.append((shown, read_text(full, shown)))
         except YamlProblem as exc:
             problems.append(exc.problem)
+    if not manifest.is_file() and not any(_looks_like_clause(text) for _, text in texts):
+        raise LibraryError(f"{shown_root} is not a clause library", [_not_a_library(base, shown_root, len(texts))])
     # Keyed on every file's name and content (not size and mtime, which a
     # same-size edit by `cp -p`, `rsync -a` or tar keeps); the texts are read
     # anyway, so a hit skips only the YAML parsing and schema checks.
@@ -417,6 +419,33 @@ def load_library(root: str | Path | None = None) -> Library:
     library = Library(shown_root, name, version, dict(sorted(clauses.items())))
     _to_cache(digest, library)
     return library
+
+
+_CLAUSE_KEY = re.compile(r"^(id|doc):", flags=re.M)
+
+
+def _looks_like_clause(text: str) -> bool:
+    """Tell whether a file starts with front matter naming a clause ``id`` or ``doc``."""
+    split = split_front_matter(text)
+    return split is not None and bool(_CLAUSE_KEY.search(split[0]))
+
+
+def _not_a_library(base: Path, shown_root: str, n_files: int) -> Problem:
+    """One problem for a folder that is no clause library (e.g. a folder of generated documents)."""
+    what = (
+        f"none of its {n_files} .md files has clause front matter (id, doc, section, ...)"
+        if n_files
+        else "no .md clause files"
+    )
+    hint = ""
+    if (base / "manifest.json").is_file():
+        hint = "; it looks like a folder of generated documents (it has manifest.json)"
+    return Problem(
+        shown_root,
+        "",
+        f"not a clause library: no library.yaml, and {what}{hint}. "
+        "Give --library the folder of clause files (a copy of clauses/), or leave it out to use the built-in one",
+    )
 
 
 def _clause_files(base: Path, shown_root: str) -> tuple[list[tuple[str, str]], list[Problem]]:

@@ -173,6 +173,43 @@ def _features_schema() -> Mapping:
     )
 
 
+class _Version(Str):
+    """A document version such as ``1.0`` or ``2024-03``: text, with a hint when YAML read a number."""
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            ck.add(
+                path,
+                f'expected text, got {value!r} (a number); write it in quotes, e.g. "1.10", to keep it as written',
+            )
+            return None
+        return super().check(value, ck, path)
+
+
+#: Paper sizes for the Word and PDF documents.
+PAPER_SIZES = ("a4", "letter")
+
+
+def _document_schema() -> Mapping:
+    """Return the ``document:`` block: how the documents themselves are labelled and laid out."""
+    return Mapping(
+        {
+            "version": _Version(
+                "Version shown on the cover and in the footer of every document. Default: 1.0.",
+                max_len=40,
+                default="1.0",
+            ),
+            "paper": Enum(
+                "Paper size of the Word and PDF documents. Default: letter when jurisdictions include us or ca, "
+                "else a4.",
+                choices=list(PAPER_SIZES),
+                default=None,
+            ),
+        },
+        "The documents: version and paper size.",
+    )
+
+
 PROFILE_SCHEMA = Mapping(
     {
         "company": Mapping(
@@ -260,6 +297,7 @@ PROFILE_SCHEMA = Mapping(
             "The trust-and-safety team.",
         ),
         "determinations": _determinations_schema(),
+        "document": _document_schema(),
         "effective_date": Date("Date the documents take effect. Default: left for you to fill in.", default=None),
         "governing_law": Str("Governing law named in the terms. Default: none.", default=None),
     },

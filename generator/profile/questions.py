@@ -520,6 +520,22 @@ def questions() -> list[Question]:
             comment="who handles trust and safety",
         ),
         Question(
+            "document.version",
+            "document-version",
+            "Version of these documents, shown on the cover and in every footer",
+            _text,
+            lambda a: "1.0",
+            comment="the documents' own version",
+        ),
+        Question(
+            "document.paper",
+            "paper",
+            "Paper size of the Word and PDF documents (a4, letter)",
+            _choice(["a4", "letter"]),
+            lambda a: "letter" if {"us", "ca"} & set(a.get("jurisdictions", [])) else "a4",
+            comment="paper size; letter is usual in the US and Canada",
+        ),
+        Question(
             "effective_date",
             "effective-date",
             "Date the documents take effect (YYYY-MM-DD, or none)",

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from ..documents.model import Document
 from ..library.templating import Templates
-from .pdf import docx_to_pdf, require_soffice
+from .pdf import find_soffice, font_fallback, layout, require_soffice
 
-__all__ = ["Renderer", "docx_to_pdf", "renderer", "require_soffice"]
+__all__ = ["Renderer", "find_soffice", "font_fallback", "layout", "renderer", "require_soffice"]
 
 Renderer = Callable[[Document, Templates], bytes]
 

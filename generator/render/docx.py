@@ -70,6 +70,15 @@ MAX_REFERENCE_ENTRIES = 1000
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PAGE_BREAK = '<w:r><w:br w:type="page"/></w:r>'
+#: Page sizes in twentieths of a point (width, height).
+PAPER = {"letter": (12240, 15840), "a4": (11906, 16838)}
+#: Hanging indent of numbered lists: room for "17." and a gap, in any fallback font.
+_LIST_HANG = 567
+#: Twips per character of table text (9.5 pt) in the widest likely fallback font (DejaVu Sans, bold), so
+#: a column sized for its longest word keeps it whole whether or not Carlito/Calibri is installed.
+_TABLE_CHAR = 132
+#: Left and right cell margins of the table style, in twips.
+_CELL_MARGINS = 2 * 108
 
 
 def _t(text: str) -> str:
@@ -122,6 +131,28 @@ def _reference(path: Path, mtime_ns: int) -> bytes:
     return data
 
 
+def _set_paper(document: DocxDocument, paper: str) -> None:
+    """Set the page size (A4 or Letter), keeping the reference document's margins."""
+    width, height = PAPER[paper]
+    sect = document.element.body.sectPr
+    size = sect.find(f"{{{_W_NS}}}pgSz")
+    if size is None:
+        size = parse_xml(f'<w:pgSz xmlns:w="{_W_NS}"/>')
+        sect.insert(0, size)
+    size.set(f"{{{_W_NS}}}w", str(width))
+    size.set(f"{{{_W_NS}}}h", str(height))
+
+
+def _text_width(document: DocxDocument) -> int:
+    """Width between the margins, in twips."""
+    sect = document.element.body.sectPr
+    size, margins = sect.find(f"{{{_W_NS}}}pgSz"), sect.find(f"{{{_W_NS}}}pgMar")
+    width = int(size.get(f"{{{_W_NS}}}w", "12240")) if size is not None else 12240
+    if margins is None:
+        return width - 2880
+    return width - int(margins.get(f"{{{_W_NS}}}left", "1440")) - int(margins.get(f"{{{_W_NS}}}right", "1440"))
+
+
 def _open_reference(templates: Templates) -> DocxDocument:
     """Open the reference document with an empty body (its section settings kept)."""
     path = templates.find(REFERENCE)
@@ -150,6 +181,8 @@ class _Body:
         self.style_ids: dict[str, str] = {}
         self.abstract_num: dict[str, int | None] = {}
         self.bookmarks = 0
+        self._levels: dict[int, str] = {}
+        self.width = _text_width(document)
 
     def style(self, name: str) -> str:
         if name not in self.style_ids:
@@ -173,10 +206,48 @@ class _Body:
         self.numbering._insert_num(
             parse_xml(
                 f'<w:num xmlns:w="{_W_NS}" w:numId="{num_id}"><w:abstractNumId w:val="{abstract}"/>'
-                '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+                f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/>{self._roomy_level(abstract)}</w:lvlOverride>'
+                "</w:num>"
             )
         )
         return num_id
+
+    def _roomy_level(self, abstract: int) -> str:
+        """Return the list's first level with a hanging indent wide enough for "17." and a gap after it.
+
+        The reference document's lists hang by 0.25 in, which a two-digit
+        number fills, so "17.Australia" ran together.
+        """
+        if abstract not in self._levels:
+            self._levels[abstract] = ""
+            for node in self.numbering.iterchildren(f"{{{_W_NS}}}abstractNum"):
+                if node.get(f"{{{_W_NS}}}abstractNumId") != str(abstract):
+                    continue
+                lvl = node.find(f"{{{_W_NS}}}lvl")
+                ind = lvl.find(f"{{{_W_NS}}}pPr/{{{_W_NS}}}ind") if lvl is not None else None
+                if ind is None:
+                    break
+                left, hanging = int(ind.get(f"{{{_W_NS}}}left", "0")), int(ind.get(f"{{{_W_NS}}}hanging", "0"))
+                if hanging >= _LIST_HANG:
+                    break
+                import copy
+
+                lvl = copy.deepcopy(lvl)
+                ppr = lvl.find(f"{{{_W_NS}}}pPr")
+                for child in list(ppr):
+                    ppr.remove(child)
+                start = left - hanging
+                ppr.append(
+                    parse_xml(f'<w:tabs xmlns:w="{_W_NS}"><w:tab w:val="num" w:pos="{start + _LIST_HANG}"/></w:tabs>')
+                )
+                ppr.append(
+                    parse_xml(f'<w:ind xmlns:w="{_W_NS}" w:left="{start + _LIST_HANG}" w:hanging="{_LIST_HANG}"/>')
+                )
+                from lxml import etree
+
+                self._levels[abstract] = etree.tostring(lvl, encoding="unicode").replace(f' xmlns:w="{_W_NS}"', "")
+                break
+        return self._levels[abstract]
 
     def paragraph(self, style: str | None, runs: str, num_id: int | None = None, extra_ppr: str = "") -> None:
         self.parts.append(paragraph_xml(self.style(style) if style else None, runs, num_id, extra_ppr))
@@ -249,13 +320,14 @@ def _table(body: _Body, table: Table) -> None:
     """Write a captioned table; the header row repeats on every page and rows do not split."""
     body.paragraph("Caption", _run(table.caption))
     cell_style = body.style("Table Text")
-    widths = _column_widths(table)
+    widths = _column_widths(table, body.width)
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
 
     def cell(runs: str, width: int, header: bool = False) -> str:
         shade = '<w:shd w:val="clear" w:color="auto" w:fill="DCE6F2"/>' if header else ""
         return (
-            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{paragraph_xml(cell_style, runs)}</w:tc>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
+            f"{paragraph_xml(cell_style, runs, extra_ppr='<w:suppressAutoHyphens/>')}</w:tc>"
         )
 
     head = "".join(cell(_run(h, bold=True), w, header=True) for h, w in zip(table.header, widths, strict=True))
@@ -277,9 +349,10 @@ def _column_widths(table: Table, total: int = 9350) -> list[int]:
 
     A column gets a share by the mean length of its texts (each capped, so
     one long cell does not starve the others), and never less than its
-    longest word needs.
+    longest word needs in the widest likely font (so "Emergency" and
+    "Severity" stay whole when Carlito is missing and LibreOffice falls back).
     """
-    cap, per_char = 120, 110  # characters; twips per character at the table's 9.5 pt
+    cap, per_char = 120, _TABLE_CHAR  # characters; twips per character at the table's 9.5 pt
     weights = []
     for i, head in enumerate(table.header):
         texts = [head, *(plain_text(row[i]) for row in table.rows)]
@@ -288,7 +361,7 @@ def _column_widths(table: Table, total: int = 9350) -> list[int]:
         weights.append((max(mean, 8), word))
     widths = [total * w // sum(w for w, _ in weights) for w, _ in weights]
     for i, (_, word) in enumerate(weights):  # widen columns whose longest word would break
-        need = min((word + 2) * per_char, total // 3)
+        need = min(word * per_char + _CELL_MARGINS + per_char // 2, total // 3)
         if widths[i] < need:
             widest = max(range(len(widths)), key=widths.__getitem__)
             widths[widest] -= need - widths[i]
@@ -316,44 +389,65 @@ def _blocks(body: _Body, blocks: list[Block] | tuple[Block, ...], level: int = 0
                 _blocks(body, [c for c in item.children if isinstance(c, (ListBlock, Table))], level + 1)
 
 
-def _toc(body: _Body, entries: list[tuple[int, str, str]], title: str) -> None:
-    """Write a TOC field over heading levels 1-2, pre-filled with linked entries.
+def _toc(body: _Body, entries: list[tuple[int, str, str]], title: str, pages: list[str] | None) -> None:
+    """Write a TOC field over heading levels 1-2 (or 1) with its result filled in: linked entries and page numbers.
 
-    Word refreshes it (page numbers included) when the document opens, as
-    ``updateFields`` is set; LibreOffice rebuilds it in ``pdf.py``. Until then
-    the entries are links without page numbers.
+    ``pages`` (one per entry) come from a LibreOffice layout pass
+    (:func:`generator.render.pdf.toc_pages`); without them the entries are
+    links without page numbers, and ``updateFields`` asks Word to fill them in.
     """
     body.paragraph("TOC Heading", _run(title))
+    depth = max((level for level, _, _ in entries), default=1)
     last = len(entries) - 1
+    tabs = (
+        '<w:tabs><w:tab w:val="clear" w:pos="9350"/>'
+        f'<w:tab w:val="right" w:leader="dot" w:pos="{body.width}"/></w:tabs>'
+    )
     for i, (level, text, bookmark) in enumerate(entries):
         begin = ""
         if i == 0:
             begin = (
                 '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
+                f'<w:r><w:instrText xml:space="preserve"> TOC \\o "1-{depth}" \\h \\z \\u </w:instrText></w:r>'
                 '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
             )
         end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>' if i == last else ""
-        link = f'<w:hyperlink w:anchor="{bookmark}" w:history="1">{_run(text)}</w:hyperlink>'
-        body.paragraph(f"toc {level}", begin + link + end)
+        page = f"<w:r><w:tab/></w:r>{_run(pages[i])}" if pages else ""
+        link = f'<w:hyperlink w:anchor="{bookmark}" w:history="1">{_run(text)}{page}</w:hyperlink>'
+        body.paragraph(f"toc {level}", begin + link + end, extra_ppr=tabs if body.width != 9350 else "")
     body.paragraph(None, _PAGE_BREAK)
 
 
 def _cover(body: _Body, doc: Document) -> None:
+    """Company, title, the document's own version and effective date, and the draft notice (once)."""
     body.paragraph("Subtitle", _run(doc.company))
     body.paragraph("Title", _run(doc.title))
     for label, value in (
         ("Document", doc.meta["document"]),
-        ("Version", f"{doc.library_name} {doc.library_version}"),
+        ("Version", doc.version),
         ("Effective date", doc.effective_date),
-        ("Build", doc.meta["build-digest"].removeprefix("sha256:")[:16]),
     ):
         body.paragraph("Cover Meta", _run(f"{label}: ", bold=True) + _run(value))
-    body.paragraph("Draft Notice", _run(doc.meta["draft"], bold=True))
-    for block in doc.disclaimer:
-        if isinstance(block, Paragraph):
-            body.paragraph("Draft Notice", _spans(block.spans))
+    notice = [b for b in doc.disclaimer if isinstance(b, Paragraph)]
+    if not notice:  # a templates folder without a disclaimer still gets the draft marking
+        body.paragraph("Draft Notice", _run(doc.meta["draft"], bold=True))
+    for block in notice:
+        body.paragraph("Draft Notice", _spans(block.spans))
     body.paragraph(None, _PAGE_BREAK)
+
+
+def _about(body: _Body, doc: Document) -> None:
+    """Write the small "About this document" block at the end: where the text came from, for the record."""
+    body.paragraph(None, "")
+    body.paragraph("Cover Meta", _run("About this document", bold=True), extra_ppr="<w:keepNext/>")
+    body.paragraph(
+        "Cover Meta",
+        _run(
+            f"{doc.meta['document']}, version {doc.version}. Assembled by policygen from the clause library "
+            f"{doc.library_name} {doc.library_version}. The build digest and each clause's version and hash "
+            "are in this file's document properties and in manifest.json."
+        ),
+    )
 
 
 def _footer(document: DocxDocument, doc: Document) -> None:
@@ -368,8 +462,8 @@ def _footer(document: DocxDocument, doc: Document) -> None:
         parse_xml(
             f'<w:p xmlns:w="{_W_NS}"><w:pPr><w:pStyle w:val="{document.styles["Footer"].style_id}"/>'
             '<w:tabs><w:tab w:val="clear" w:pos="4680"/><w:tab w:val="clear" w:pos="9360"/>'
-            '<w:tab w:val="right" w:pos="9350"/></w:tabs></w:pPr>'
-            + _run(f"{doc.meta['footer']} · {doc.library_name} {doc.library_version}", bold=True)
+            f'<w:tab w:val="right" w:pos="{_text_width(document)}"/></w:tabs></w:pPr>'
+            + _run(f"{doc.meta['footer']} · Version {doc.version}", bold=True)
             + "<w:r><w:tab/></w:r>"
             + _run("Page ")
             + _field("PAGE", "1")
@@ -388,7 +482,7 @@ def _properties(document: DocxDocument, doc: Document) -> None:
     props.last_modified_by = "policygen"
     props.comments = f"{doc.meta['draft']}. Clause library {doc.library_name} {doc.library_version}."[:255]
     props.identifier = doc.meta["build-digest"]
-    props.version = doc.library_version[:255]
+    props.version = doc.version[:255]
     props.keywords = "child safety; draft"
     props.category = "Draft — not legal advice"
     props.created = FIXED_TIME
@@ -406,24 +500,30 @@ def _properties(document: DocxDocument, doc: Document) -> None:
         },
     )
     _app_properties(document, doc.company)
-    settings = document.settings.element
-    settings.append(parse_xml(f'<w:updateFields xmlns:w="{_W_NS}" w:val="true"/>'))
 
 
-def render_docx(doc: Document, templates: Templates) -> bytes:
-    """Render the document as DOCX bytes, styled by the reference document."""
+def render_docx(doc: Document, templates: Templates, toc_pages: list[str] | None = None) -> bytes:
+    """Render the document as DOCX bytes, styled by the reference document.
+
+    ``toc_pages`` holds the page number of each contents entry (from
+    :func:`toc_entries` order), as a LibreOffice layout pass found them; the
+    contents are then complete and Word is not asked to update fields on
+    opening. Without them (or when their count does not match), the entries
+    have no numbers and ``updateFields`` asks Word to fill them in.
+    """
     document = _open_reference(templates)
+    _set_paper(document, doc.paper)
     _properties(document, doc)
     _footer(document, doc)
+    entries = toc_entries(doc)
+    if toc_pages is not None and len(toc_pages) != len(entries):
+        toc_pages = None
+    if not toc_pages:
+        document.settings.element.append(parse_xml(f'<w:updateFields xmlns:w="{_W_NS}" w:val="true"/>'))
 
     body = _Body(document)
     _cover(body, doc)
-    entries: list[tuple[int, str, str]] = []
-    for sec in doc.sections:
-        entries.append((1, f"{sec.number}. {sec.title}", f"_Toc_s{sec.number}"))
-        entries.extend((2, f"{c.number} {c.title}", "_Toc_c" + c.number.replace(".", "_")) for c in sec.clauses)
-    entries.extend((1, f"Appendix {a.number}. {a.title}", f"_Toc_a{a.number}") for a in doc.appendices)
-    _toc(body, entries, "Contents")
+    _toc(body, entries, "Contents", toc_pages)
 
     _blocks(body, doc.intro)
     for sec in doc.sections:
@@ -435,8 +535,20 @@ def render_docx(doc: Document, templates: Templates) -> bytes:
     for appendix in doc.appendices:
         body.heading("Appendix Heading", f"Appendix {appendix.number}. {appendix.title}", f"_Toc_a{appendix.number}")
         _blocks(body, appendix.intro)
+    _about(body, doc)
     body.commit()
     return save_deterministic(document)
+
+
+def toc_entries(doc: Document) -> list[tuple[int, str, str]]:
+    """Return the contents entries of a document: (level, text, bookmark), in order."""
+    entries: list[tuple[int, str, str]] = []
+    for sec in doc.sections:
+        entries.append((1, f"{sec.number}. {sec.title}", f"_Toc_s{sec.number}"))
+        if doc.toc_depth >= 2:
+            entries.extend((2, f"{c.number} {c.title}", "_Toc_c" + c.number.replace(".", "_")) for c in sec.clauses)
+    entries.extend((1, f"Appendix {a.number}. {a.title}", f"_Toc_a{a.number}") for a in doc.appendices)
+    return entries
 
 
 _APP_CT = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
@@ -525,4 +637,4 @@ def custom_properties(data: bytes) -> dict[str, str]:
     return {p.get("name", ""): "".join(p.itertext()) for p in root}
 
 
-__all__ = ["render_docx", "save_deterministic", "custom_properties"]
+__all__ = ["render_docx", "save_deterministic", "custom_properties", "toc_entries", "PAPER"]

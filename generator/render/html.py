@@ -61,13 +61,16 @@ def blocks_html(blocks: list[Block] | tuple[Block, ...]) -> str:
 
 
 def table_html(table: Table) -> str:
-    """Render a table; the wrapper scrolls sideways on a phone and can take focus for keyboard users."""
+    """Render a table; on a phone each row becomes a card (cells labelled by ``data-label``, see style.css)."""
     caption = escape(table.caption)
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.header)
     rows = []
+    labels = [escape(h) for h in table.header[1:]]
     for row in table.rows:
         first, *rest = row
-        cells = f'<th scope="row">{spans_html(first)}</th>' + "".join(f"<td>{spans_html(c)}</td>" for c in rest)
+        cells = f'<th scope="row">{spans_html(first)}</th>' + "".join(
+            f'<td data-label="{label}">{spans_html(c)}</td>' for label, c in zip(labels, rest, strict=False)
+        )
         rows.append(f"<tr>{cells}</tr>")
     return (
         f'<div class="table-wrap" role="region" tabindex="0" aria-label="{caption}">\n'

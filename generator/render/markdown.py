@@ -74,40 +74,44 @@ def table_md(table: Table) -> str:
 
 
 def front_matter(doc: Document) -> str:
-    """YAML front matter with the document's provenance.
+    """YAML front matter with what pandoc and static-site generators read: title, date, lang.
 
     Values are written as JSON strings, which YAML reads unchanged, so a
-    company name with quotes or colons cannot break the block.
+    company name with quotes or colons cannot break the block. ``date`` is the
+    effective date, left out until the profile sets one. Provenance is at the
+    end of the document (:func:`about`) and in ``manifest.json``.
     """
     q = json.dumps
-    lines = [
-        "---",
-        f"title: {q(doc.title, ensure_ascii=False)}",
-        f"company: {q(doc.company, ensure_ascii=False)}",
-        f"document: {q(doc.meta['document'], ensure_ascii=False)}",
-        f"effective_date: {q(doc.effective_date, ensure_ascii=False)}",
-        f"status: {q(doc.meta['footer'], ensure_ascii=False)}",
-        "policygen:",
-        f"  library: {q(doc.library_name, ensure_ascii=False)}",
-        f"  library_version: {q(doc.library_version)}",
-        f"  profile_digest: {q('sha256:' + doc.meta['profile-digest'])}",
-        f"  build_digest: {q(doc.meta['build-digest'])}",
-        "  clauses:",
-        *(f"    - {q(pin)}" for pin in doc.meta["clauses"].split()),
-        "---",
-    ]
+    lines = ["---", f"title: {q(f'{doc.title} — {doc.company}', ensure_ascii=False)}"]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.effective_date):
+        lines.append(f"date: {q(doc.effective_date)}")
+    lines += [f"lang: {q(doc.language)}", "---"]
     return "\n".join(lines)
 
 
+def about(doc: Document) -> str:
+    """Return the "About this document" block for the end: library, profile and build digests."""
+    return (
+        f"**About this document.** {escape(doc.meta['document'])}, version {escape(doc.version)}, assembled by "
+        f"policygen from the clause library {escape(doc.library_name)} {escape(doc.library_version)}. "
+        f"Profile digest `sha256:{doc.meta['profile-digest']}`; build digest `{doc.meta['build-digest']}`. "
+        "Each clause's version and hash are listed in manifest.json."
+    )
+
+
 def render_markdown(doc: Document, templates: Templates) -> bytes:
-    """Render the document as UTF-8 Markdown, with provenance in YAML front matter."""
-    parts = [front_matter(doc), f"# {escape(doc.title)}"]
+    """Render the document as UTF-8 Markdown: short front matter, the text, provenance at the end.
+
+    The title is in the front matter only, so pandoc (which shows the
+    ``title`` field) does not print it twice.
+    """
+    parts = [front_matter(doc)]
     parts.append(
         "\n".join(
             [
                 f"- **Company:** {escape(doc.company)}",
                 f"- **Document:** {escape(doc.meta['document'])}",
-                f"- **Clause library:** {escape(doc.library_name)} {escape(doc.library_version)}",
+                f"- **Version:** {escape(doc.version)}",
                 f"- **Effective date:** {escape(doc.effective_date)}",
             ]
         )
@@ -123,4 +127,5 @@ def render_markdown(doc: Document, templates: Templates) -> bytes:
     for appendix in doc.appendices:
         parts.append(f"## Appendix {appendix.number}. {escape(appendix.title)}")
         parts.extend(blocks_md(appendix.intro))
+    parts += ["---", about(doc)]
     return ("\n\n".join(parts) + "\n").encode("utf-8")

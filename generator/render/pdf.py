@@ -61,7 +61,17 @@ Sub ExportPdfs(listUrl As String, errorUrl As String)
         Next
         doc.refresh()
       Next
-      doc.storeToURL(parts(1), f())
+      If parts(1) &lt;&gt; &quot;-&quot; Then
+        doc.storeToURL(parts(1), f())
+      End If
+      If parts(2) &lt;&gt; &quot;-&quot; Then
+        m = FreeFile
+        Open ConvertFromURL(parts(2)) For Output As #m
+        For i = 0 To indexes.getCount() - 1
+          Print #m, indexes.getByIndex(i).getAnchor().getString()
+        Next
+        Close #m
+      End If
       doc.close(True)
     End If
   Loop
@@ -108,8 +118,26 @@ def docx_to_pdf(documents: Mapping[str, bytes]) -> dict[str, bytes]:
     Raises:
         ConverterError: when LibreOffice is missing, fails or times out.
     """
+    return layout(documents, pdf=True, pages=False)[0]
+
+
+def layout(
+    documents: Mapping[str, bytes], *, pdf: bool = True, pages: bool = True
+) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """Lay DOCX files out in one LibreOffice run: their PDFs and their contents' page numbers.
+
+    Returns ``(pdfs, toc_pages)``: ``{name.pdf: bytes}`` when ``pdf``, and,
+    when ``pages``, ``{name.docx: [page of each contents entry, in order]}``
+    as LibreOffice laid the document out (an empty list when the document
+    has no contents). The numbers go back into the DOCX's contents
+    (:func:`generator.render.docx.render_docx`), so the Word file shows them
+    without asking to update fields.
+
+    Raises:
+        ConverterError: when LibreOffice is missing, fails or times out.
+    """
     if not documents:
-        return {}
+        return {}, {}
     soffice = require_soffice()
     with tempfile.TemporaryDirectory(prefix="policygen-pdf-") as tmp:
         base = Path(tmp)
@@ -125,9 +153,14 @@ def docx_to_pdf(documents: Mapping[str, bytes]) -> dict[str, bytes]:
         for i, (name, data) in enumerate(sorted(documents.items())):
             source = base / f"doc{i}.docx"
             source.write_bytes(data)
-            pairs.append((name, source, base / f"doc{i}.pdf"))
+            pairs.append((name, source, base / f"doc{i}.pdf", base / f"doc{i}.toc.txt"))
         listing = base / "list.txt"
-        listing.write_text("".join(f"{s.as_uri()} {t.as_uri()}\n" for _, s, t in pairs), encoding="utf-8")
+        listing.write_text(
+            "".join(
+                f"{s.as_uri()} {t.as_uri() if pdf else '-'} {p.as_uri() if pages else '-'}\n" for _, s, t, p in pairs
+            ),
+            encoding="utf-8",
+        )
         errors = base / "errors.txt"
         macro = f'macro:///Standard.Module1.ExportPdfs("{listing.as_uri()}","{errors.as_uri()}")'
         _run(
@@ -137,12 +170,45 @@ def docx_to_pdf(documents: Mapping[str, bytes]) -> dict[str, bytes]:
         )
         if errors.exists():
             raise ConverterError(f"LibreOffice could not convert to PDF: {errors.read_text(errors='replace').strip()}")
-        out = {}
-        for name, _, target in pairs:
-            if not target.is_file() or target.stat().st_size == 0:
-                raise ConverterError(f"LibreOffice did not convert {name} to PDF")
-            out[name.rsplit(".", 1)[0] + ".pdf"] = normalise_pdf(target.read_bytes())
-        return out
+        out: dict[str, bytes] = {}
+        numbers: dict[str, list[str]] = {}
+        for name, _, target, toc in pairs:
+            if pdf:
+                if not target.is_file() or target.stat().st_size == 0:
+                    raise ConverterError(f"LibreOffice did not convert {name} to PDF")
+                out[name.rsplit(".", 1)[0] + ".pdf"] = normalise_pdf(target.read_bytes())
+            if pages:
+                text = toc.read_text(encoding="utf-8", errors="replace") if toc.is_file() else ""
+                numbers[name] = _toc_numbers(text)
+        return out, numbers
+
+
+_TRAILING_PAGE = re.compile(r"\t\s*(\d+)\s*$")
+
+
+def _toc_numbers(text: str) -> list[str]:
+    """Return the page numbers of a contents' entries from LibreOffice's text of it (title, tab, page)."""
+    return [m.group(1) for line in text.splitlines() if (m := _TRAILING_PAGE.search(line))]
+
+
+def font_fallback(family: str = "Calibri") -> str | None:
+    """Return the font fontconfig uses for ``family`` when neither Calibri nor Carlito is installed.
+
+    ``None`` when a metric-compatible font is there, or when fontconfig's
+    ``fc-match`` is not available to ask (macOS, Windows).
+    """
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    try:
+        found = subprocess.run(
+            [fc_match, "-f", "%{family}", family], capture_output=True, text=True, timeout=20, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if not found or any(name in found.lower() for name in ("calibri", "carlito")):
+        return None
+    return found.split(",")[0]
 
 
 def _soffice_env(home: Path) -> dict[str, str]:
@@ -222,4 +288,12 @@ def normalise_pdf(data: bytes) -> bytes:
     return data
 
 
-__all__ = ["ConverterError", "docx_to_pdf", "find_soffice", "normalise_pdf", "require_soffice"]
+__all__ = [
+    "ConverterError",
+    "docx_to_pdf",
+    "find_soffice",
+    "font_fallback",
+    "layout",
+    "normalise_pdf",
+    "require_soffice",
+]
