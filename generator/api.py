@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .checks import check_build
@@ -240,6 +241,28 @@ def explain(profile_path: str | Path, library_dir: str | Path | None = None) -> 
     return select(library, load_profile(profile_path))
 
 
+def _comparison(old_lib: Library, new_lib: Library, old: Any, new: Any, templates_dir: Any, stack: Any) -> Any:
+    """Both sides' skeletons (a ``git:`` side uses the templates at its revision) and facts."""
+    from .library.revisions import commit_subjects, side_info, templates_at
+    from .review import Comparison
+
+    def side_templates(spec: Any) -> Templates:
+        if templates_dir is not None:
+            return load_templates(templates_dir)
+        folder = stack.enter_context(templates_at(spec))
+        return load_templates(folder)
+
+    return Comparison(
+        old_lib,
+        new_lib,
+        side_templates(old),
+        side_templates(new),
+        side_info(old),
+        side_info(new),
+        commit_subjects(old, new),
+    )
+
+
 def diff(
     old: str | Path | None,
     new: str | Path | None,
@@ -247,32 +270,55 @@ def diff(
     *,
     against: str | Path | None = None,
     templates_dir: str | Path | None = None,
+    progress: Callable[[Profile], None] | None = None,
 ) -> list:
     """Compare documents for legal review; return one ``ProfileReview`` per profile.
 
     ``old`` and ``new`` are library folders, ``git:REV[:PATH]`` or lockfiles.
-    With ``against``, one profile is compared with another on one library
-    (``old``, or the built-in one).
+    A ``git:`` side also uses the document skeletons (``templates/``) at
+    that revision, unless ``templates_dir`` is given. With ``against``, one
+    profile is compared with another on one library (``old``, or the
+    built-in one).
 
     Raises:
         PolicyGenError: for bad paths, revisions, profiles or libraries.
     """
-    from .library import library_source
-    from .review import review_libraries, review_profiles
+    from contextlib import ExitStack
 
-    templates = load_templates(templates_dir)
+    from .library import library_source
+    from .review import Comparison, review_profile
+
     if against is not None:
         if len(profiles) != 1 or new is not None:
             raise UsageError("--against compares one --profile with another on one library")
+        templates = load_templates(templates_dir)
         with library_source(old) as library:
-            return [review_profiles(library, load_profile(profiles[0]), load_profile(against), templates)]
+            comparison = Comparison(library, library, templates, templates)
+            return [review_profile(comparison, load_profile(profiles[0]), against=load_profile(against))]
     if old is None or new is None:
         raise UsageError("diff needs OLD and NEW (library folders, git:REV or lockfiles)")
-    with library_source(old) as old_lib, library_source(new) as new_lib:
+    with ExitStack() as stack:
+        old_lib = stack.enter_context(library_source(old))
+        new_lib = stack.enter_context(library_source(new))
         if not profiles:
             raise UsageError("diff needs at least one --profile (or --samples DIR)")
         loaded = [load_profile(p) for p in profiles]
-        return [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
+        comparison = _comparison(old_lib, new_lib, old, new, templates_dir, stack)
+        out = []
+        for p in loaded:
+            out.append(review_profile(comparison, p))
+            if progress is not None:
+                progress(p)
+        return out
+
+
+def diff_output(
+    reviews: list, out_dir: str | Path, *, force: bool = False, progress: Callable[[], None] | None = None
+) -> list[Path]:
+    """Write the summary and redlines of ``diff`` to ``out_dir`` (all or nothing; see ``write_files``)."""
+    from .review import diff_files
+
+    return _write_review_dir(Path(out_dir), diff_files(reviews, progress), force=force)
 
 
 def review_packet(
@@ -285,19 +331,80 @@ def review_packet(
     templates_dir: str | Path | None = None,
     today: dt.date | None = None,
     max_age_days: int = 365,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list, list[Path]]:
-    """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written)."""
+    """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written).
+
+    ``progress`` is called with "compare" after each profile is compared and
+    "render" after each profile's redlines are rendered.
+    """
+    from contextlib import ExitStack
+
     from .library import library_source
-    from .review import packet_files, review_libraries
+    from .review import packet_files, review_profile
 
     if not profiles:
         raise UsageError("review needs profiles: --samples DIR or --profile FILE")
-    templates = load_templates(templates_dir)
     loaded = [load_profile(p) for p in profiles]
-    with library_source(old) as old_lib, library_source(new) as new_lib:
-        reviews = [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
-        files = packet_files(reviews, old_lib, new_lib, today=today or dt.date.today(), max_age_days=max_age_days)
-    return reviews, write_files(Path(out_dir), files, force=force)
+    with ExitStack() as stack:
+        old_lib = stack.enter_context(library_source(old))
+        new_lib = stack.enter_context(library_source(new))
+        comparison = _comparison(old_lib, new_lib, old, new, templates_dir, stack)
+        reviews = []
+        for p in loaded:
+            reviews.append(review_profile(comparison, p))
+            if progress is not None:
+                progress("compare")
+        files = packet_files(
+            reviews,
+            old_lib,
+            new_lib,
+            today=today or dt.date.today(),
+            max_age_days=max_age_days,
+            progress=(lambda: progress("render")) if progress is not None else None,
+        )
+    return reviews, _write_review_dir(Path(out_dir), files, force=force)
+
+
+#: Files and folders ``diff -o`` and ``review -o`` write; with --force, earlier ones are replaced as a whole.
+_REVIEW_OUTPUTS = ("summary.", "impact.", "citations.md", "stale.md", "README.md", "redline/")
+
+
+def _write_review_dir(out_dir: Path, files: dict[str, bytes], *, force: bool) -> list[Path]:
+    """Write a diff or review folder all or nothing; with ``force``, earlier outputs go (other files stay).
+
+    The new folder is written beside the old one with ``write_files`` (the
+    writer ``generate`` uses), files the tool did not write (such as
+    ``approvals.json``) are carried over, and the two folders are swapped,
+    so stale redlines never sit next to new ones and a failure leaves the
+    old folder exactly as it was.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    if not force or not out_dir.is_dir():
+        return write_files(out_dir, files, force=force)
+    keep: dict[str, bytes] = {}
+    for path in sorted(out_dir.rglob("*")):
+        rel = path.relative_to(out_dir).as_posix()
+        if path.is_file() and not path.is_symlink() and not rel.startswith(_REVIEW_OUTPUTS) and rel not in files:
+            keep[rel] = path.read_bytes()
+    parent = out_dir.resolve().parent
+    staging = Path(tempfile.mkdtemp(prefix=".policygen-review-", dir=parent))
+    try:
+        write_files(staging / "new", {**keep, **files}, force=False)
+        os.replace(out_dir, staging / "old")
+        os.replace(staging / "new", out_dir)
+    except OSError as exc:
+        from .errors import OutputError
+
+        if not out_dir.exists() and (staging / "old").exists():
+            os.replace(staging / "old", out_dir)
+        raise OutputError(f"Cannot write to {out_dir}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / rel for rel in files]
 
 
 def profiles_in(folder: str | Path) -> list[Path]:
