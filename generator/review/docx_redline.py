@@ -234,6 +234,8 @@ def render_redline_docx(
             runs = f'<w:commentRangeStart w:id="{cid}"/>{runs}<w:commentRangeEnd w:id="{cid}"/>'
             runs += f'<w:r><w:commentReference w:id="{cid}"/></w:r>'
         extra = f"<w:rPr><w:{mark} {rev.attrs()}/></w:rPr>" if mark else ""
+        if u.kind in ("h1", "h2"):  # the heading text carries its number, old and new: no automatic numbering
+            extra = '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="0"/></w:numPr>' + extra
         body.raw(paragraph_xml(body.style(style) if style else None, runs, num_id, extra))
     body.commit()
     return save_deterministic(document)
