@@ -41,10 +41,11 @@ Sub Run(sIn As String, sOut As String, sMode As String)
   oDoc = StarDesktop.loadComponentFromURL(ConvertToURL(sIn), &quot;_blank&quot;, 0, aProps())
   oDisp = createUnoService(&quot;com.sun.star.frame.DispatchHelper&quot;)
   Dim noArgs()
+  oFrame = oDoc.CurrentController.Frame
   If sMode = &quot;accept&quot; Then
-    oDisp.executeDispatch(oDoc.CurrentController.Frame, &quot;.uno:AcceptAllTrackedChanges&quot;, &quot;&quot;, 0, noArgs())
+    oDisp.executeDispatch(oFrame, &quot;.uno:AcceptAllTrackedChanges&quot;, &quot;&quot;, 0, noArgs())
   Else
-    oDisp.executeDispatch(oDoc.CurrentController.Frame, &quot;.uno:RejectAllTrackedChanges&quot;, &quot;&quot;, 0, noArgs())
+    oDisp.executeDispatch(oFrame, &quot;.uno:RejectAllTrackedChanges&quot;, &quot;&quot;, 0, noArgs())
   End If
   Dim sProps(0) As New com.sun.star.beans.PropertyValue
   sProps(0).Name = &quot;FilterName&quot;
