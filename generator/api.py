@@ -57,6 +57,8 @@ def build(
     templates: Templates,
     docs: Sequence[str] = ALL_DOCS,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    *,
+    final: bool = False,
 ) -> Build:
     """Select, assemble and render the documents for one profile.
 
@@ -77,6 +79,11 @@ def build(
         table = routing_table(decisions, profile, library)
         generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
+    if final:  # counsel approved: no draft banner or build details on the pages (they stay in the metadata)
+        for document in documents.values():
+            document.disclaimer = []
+            document.meta["final"] = "true"
+            document.meta["footer"] = document.meta["document"]
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
     result = Build(profile, decisions, documents)
     docx_for_pdf: dict[str, bytes] = {}
@@ -168,6 +175,8 @@ def generate(
     templates_dir: str | Path | None = None,
     progress: Callable[[Profile], None] | None = None,
     lock: str | Path | None = None,
+    final: bool = False,
+    approvals: str | Path | None = None,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -186,6 +195,13 @@ def generate(
     """
     if not profiles:
         raise UsageError("No profile given")
+    approved = None
+    if final or approvals is not None:
+        from .review.approvals import read_approvals
+
+        if not (final and approvals is not None):
+            raise UsageError("--final and --approvals go together: publish only what counsel approved")
+        approved = read_approvals(approvals)
     _check_choices(docs, ALL_DOCS, "document")
     _check_choices(formats, ALL_FORMATS, "format")
     docs = [d for d in ALL_DOCS if d in docs]
@@ -222,12 +238,22 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats)
+        b = build(p, library, templates, docs, formats, final=final)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         files.update({prefix + name: data for name, data in b.files.items()})
         if progress is not None:
             progress(p)
+    if approved is not None:
+        from .review.approvals import unapproved
+
+        problems = unapproved(builds, templates, approved)
+        if problems:
+            raise UsageError(
+                f"--final refused: {len(problems)} clause version(s), skeleton(s) or marker(s) not approved; "
+                "nothing was written. Run `policygen review` and `policygen approve` first.",
+                problems,
+            )
     written = write_files(Path(out_dir), files, force=force)
     for path, data in lock_out.items():
         target = Path(path)
@@ -368,6 +394,22 @@ def review_packet(
 
 #: Files and folders ``diff -o`` and ``review -o`` write; with --force, earlier ones are replaced as a whole.
 _REVIEW_OUTPUTS = ("summary.", "impact.", "citations.md", "stale.md", "README.md", "redline/")
+
+
+def approve(review_dir: str | Path, by: str, *, note: str | None = None, today: dt.date | None = None) -> int:
+    """Record counsel's approval of everything a review packet covers; return the entries added.
+
+    Writes ``REVIEW_DIR/approvals.json`` (schema in docs/diff-format.md),
+    keeping earlier entries.
+
+    Raises:
+        UsageError: when the folder is not a review packet.
+    """
+    from .review.approvals import approve as build_approvals
+
+    target, data, added = build_approvals(review_dir, by, note, today or dt.date.today())
+    write_files(target.parent, {target.name: data}, force=True)
+    return added
 
 
 def _write_review_dir(out_dir: Path, files: dict[str, bytes], *, force: bool) -> list[Path]:

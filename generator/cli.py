@@ -116,6 +116,18 @@ def cli() -> None:
     default=None,
     help="Lockfile: if it exists, generate from the exact clauses it pins; if not, write it.",
 )
+@click.option(
+    "--final",
+    is_flag=True,
+    help="Publishable documents: no draft banner or build details on the pages (kept in the metadata). "
+    "Needs --approvals; refused unless every clause version and skeleton is approved.",
+)
+@click.option(
+    "--approvals",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="approvals.json written by `policygen approve` (with --final).",
+)
 @library_option
 @templates_option
 def generate(
@@ -126,6 +138,8 @@ def generate(
     force: bool,
     quiet: bool,
     lock: Path | None,
+    final: bool,
+    approvals: Path | None,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -140,6 +154,7 @@ def generate(
         policygen generate samples/pixelpals.yaml -o out
         policygen generate samples/*.yaml -o out --format md,html
         policygen generate profile.yaml -o out --lock policygen.lock.json
+        policygen generate profile.yaml -o site --final --approvals review/approvals.json
     """
     from . import api
 
@@ -162,6 +177,8 @@ def generate(
             templates_dir=templates_dir,
             progress=(lambda _p: bar.update(1)) if bar is not None else None,
             lock=lock,
+            final=final,
+            approvals=approvals,
         )
     finally:
         if bar is not None:
@@ -171,7 +188,10 @@ def generate(
             n = sum(1 for d in b.decisions if d.included)
             click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
-        click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
+        if final:
+            click.echo("Final documents: every clause version and skeleton in them is approved in the approvals file.")
+        else:
+            click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -585,6 +605,30 @@ def review(
     changed = [r for r in reviews if r.redlines]
     click.echo(f"{len(changed)} of {len(reviews)} profiles change. Wrote {len(written)} files to {out_dir}/")
     ctx.exit(1 if any(r.result.changes for r in reviews) else 0)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("review_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--by", "by", required=True, help="Name of the person approving (e.g. counsel).")
+@click.option("--note", default=None, help="A note kept with each approval.")
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
+def approve(review_dir: Path, by: str, note: str | None, date: dt.datetime | None) -> None:
+    """Record counsel's sign-off of a review packet in REVIEW_DIR/approvals.json.
+
+    One entry per clause version and document skeleton the packet covers:
+    clause id, version, hash, approver, date and note (schema in
+    docs/diff-format.md). `generate --final --approvals REVIEW_DIR/approvals.json`
+    then publishes only approved text.
+
+    \b
+    Example:
+        policygen review git:HEAD~1 git:HEAD --samples samples -o review
+        policygen approve review --by "A. Counsel" --note "Reviewed for the March release"
+    """
+    from . import api
+
+    added = api.approve(review_dir, by, note=note, today=date.date() if date else None)
+    click.echo(f"Recorded {added} approval(s) in {review_dir / 'approvals.json'}")
 
 
 @cli.command(context_settings=CONTEXT)

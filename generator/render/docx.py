@@ -313,8 +313,11 @@ def _cover(body: _Body, doc: Document) -> None:
         ("Effective date", doc.effective_date),
         ("Build", doc.meta["build-digest"].removeprefix("sha256:")[:16]),
     ):
+        if label == "Build" and doc.meta.get("final"):
+            continue  # final documents keep build details in the properties only
         body.paragraph("Cover Meta", _run(f"{label}: ", bold=True) + _run(value))
-    body.paragraph("Draft Notice", _run(doc.meta["draft"], bold=True))
+    if not doc.meta.get("final"):
+        body.paragraph("Draft Notice", _run(doc.meta["draft"], bold=True))
     for block in doc.disclaimer:
         if isinstance(block, Paragraph):
             body.paragraph("Draft Notice", _spans(block.spans))

@@ -17,11 +17,12 @@ from html import escape
 from pathlib import Path
 
 from ..documents import Decision, Document, Templates, assemble, quick_reference, routing_table, select
-from ..library import Library
+from ..library import Clause, Library
 from ..library.revisions import Side
 from ..output import safe_name
 from ..profile import Profile
 from ..profile import vocabulary as V
+from .approvals import approvable
 from .classify import CLASSES, METADATA
 from .diff import (
     ClauseChange,
@@ -61,6 +62,8 @@ class ProfileReview:
     result: DiffResult
     redlines: dict[str, list[RUnit]]
     comparison: Comparison | None = None
+    new_included: dict[str, Clause] = field(default_factory=dict)
+    new_docs: tuple[str, ...] = tuple(V.DOC_KINDS)
 
 
 def assemble_generated(
@@ -99,7 +102,7 @@ def review_profile(comparison: Comparison, profile: Profile, against: Profile | 
         if has_changes(units):
             _annotate(units, [ch for ch in result.changes if ch.doc == doc])
             redlines[doc] = units
-    return ProfileReview(result, redlines, c)
+    return ProfileReview(result, redlines, c, {d.clause.id: d.clause for d in new_dec if d.included})
 
 
 def review_profiles(library: Library, old: Profile, new: Profile, templates: Templates) -> ProfileReview:
@@ -219,7 +222,10 @@ def diff_files(reviews: list[ProfileReview], progress: Callable[[], None] | None
     files = {
         "summary.md": summary_markdown(results).encode(),
         "summary.html": _summary_html(results).encode(),
-        "summary.json": (json.dumps(summary_json(results), indent=2, ensure_ascii=False) + "\n").encode(),
+        "summary.json": (
+            json.dumps({**summary_json(results), "approvable": approvable(reviews)}, indent=2, ensure_ascii=False)
+            + "\n"
+        ).encode(),
     }
     several = len(reviews) > 1
     for review in reviews:

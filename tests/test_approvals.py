@@ -1,0 +1,92 @@
+"""Sign-off recorded (approve) and a final mode that needs it (generate --final --approvals)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+from conftest import SAMPLES
+from test_diff import V1, V2, run
+
+DRAFT = "Draft — not legal advice"
+
+
+def _packet(tmp_path: Path) -> Path:
+    out = tmp_path / "review"
+    result = run("review", V1, V2, "--profile", SAMPLES / "minimal.yaml", "-o", out, "--today", "2026-11-25")
+    assert result.exit_code == 1, result.output
+    return out
+
+
+def test_approve_then_generate_final(tmp_path: Path) -> None:
+    packet = _packet(tmp_path)
+    approved = run("approve", packet, "--by", "A. Counsel", "--note", "March release", "--date", "2026-11-26")
+    assert approved.exit_code == 0, approved.output
+    data = json.loads((packet / "approvals.json").read_text())
+    assert data["format"] == "policygen-approvals/1"
+    entry = next(e for e in data["approvals"] if e["id"] == "sop.triage.urgent")
+    assert entry["version"] == "1.1.0" and entry["hash"].startswith("sha256:")
+    assert (entry["approver"], entry["date"], entry["note"]) == ("A. Counsel", "2026-11-26", "March release")
+    assert any(e["id"] == "skeleton:tos" for e in data["approvals"])
+
+    out = tmp_path / "site"
+    result = run(
+        "generate", SAMPLES / "minimal.yaml", "-o", out, "--library", V2, "--final", "--approvals",
+        packet / "approvals.json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for name in ("tos.md", "tos.html"):
+        page = (out / name).read_text()
+        assert DRAFT not in page.split("---", 2)[-1] if name.endswith(".md") else DRAFT not in page, name
+    xml = zipfile.ZipFile(io.BytesIO((out / "tos.docx").read_bytes())).read("word/document.xml").decode()
+    assert DRAFT not in xml and "Build: " not in xml
+    assert "build_digest" in (out / "tos.md").read_text(), "build details stay in the metadata"
+    draft = run("generate", SAMPLES / "minimal.yaml", "-o", tmp_path / "draft", "--library", V2)
+    assert DRAFT in (tmp_path / "draft" / "tos.md").read_text(), "the draft banner stays the default"
+
+
+def test_final_refuses_an_unapproved_clause(tmp_path: Path) -> None:
+    packet = _packet(tmp_path)
+    assert run("approve", packet, "--by", "A. Counsel").exit_code == 0
+    lib = tmp_path / "lib"
+    shutil.copytree(V2, lib)
+    triage = lib / "sop" / "triage.md"
+    triage.write_text(triage.read_text().replace("within 1 hour", "within 2 hours"))
+    out = tmp_path / "site"
+    result = run(
+        "generate", SAMPLES / "minimal.yaml", "-o", out, "--library", lib, "--final", "--approvals",
+        packet / "approvals.json",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "sop.triage.urgent" in result.output and "not approved" in result.output
+    assert "tos.prohibited.evasion" not in result.output
+    assert not out.exists(), "nothing written"
+
+
+def test_final_refuses_a_to_complete_marker(tmp_path: Path) -> None:
+    packet = _packet(tmp_path)
+    assert run("approve", packet, "--by", "A. Counsel").exit_code == 0
+    data = json.loads((packet / "approvals.json").read_text())
+    lib = tmp_path / "lib"
+    shutil.copytree(V2, lib)
+    triage = lib / "sop" / "triage.md"
+    triage.write_text(triage.read_text().replace("Tell the safety lead.", "Tell TO COMPLETE."))
+    from generator.library import load_library
+
+    clause = load_library(lib).clauses["sop.triage.urgent"]
+    data["approvals"].append({"id": clause.id, "version": clause.version, "hash": clause.content_hash, "approver": "x"})
+    (packet / "approvals.json").write_text(json.dumps(data))
+    result = run(
+        "generate", SAMPLES / "minimal.yaml", "-o", tmp_path / "site", "--library", lib, "--final", "--approvals",
+        packet / "approvals.json",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "TO COMPLETE" in result.output
+
+
+def test_final_needs_approvals(tmp_path: Path) -> None:
+    result = run("generate", SAMPLES / "minimal.yaml", "-o", tmp_path / "x", "--final")
+    assert result.exit_code == 2 and "--approvals" in result.output
