@@ -44,7 +44,7 @@ def test_approve_then_generate_final(tmp_path: Path) -> None:
     xml = zipfile.ZipFile(io.BytesIO((out / "tos.docx").read_bytes())).read("word/document.xml").decode()
     assert DRAFT not in xml and "Build: " not in xml
     assert "build_digest" in (out / "tos.md").read_text(), "build details stay in the metadata"
-    draft = run("generate", SAMPLES / "minimal.yaml", "-o", tmp_path / "draft", "--library", V2)
+    assert run("generate", SAMPLES / "minimal.yaml", "-o", tmp_path / "draft", "--library", V2).exit_code == 0
     assert DRAFT in (tmp_path / "draft" / "tos.md").read_text(), "the draft banner stays the default"
 
 
@@ -90,3 +90,28 @@ def test_final_refuses_a_to_complete_marker(tmp_path: Path) -> None:
 def test_final_needs_approvals(tmp_path: Path) -> None:
     result = run("generate", SAMPLES / "minimal.yaml", "-o", tmp_path / "x", "--final")
     assert result.exit_code == 2 and "--approvals" in result.output
+
+
+def test_review_force_replaces_the_earlier_packet_but_keeps_approvals(tmp_path: Path) -> None:
+    """Issue 14: --force on review -o / diff -o left old redlines next to new ones."""
+    out = tmp_path / "review"
+    assert run("review", V1, V2, "--samples", SAMPLES, "-o", out, "--today", "2026-11-25").exit_code == 1
+    assert (out / "redline" / "pixelpals" / "sop.docx").exists()
+    assert run("approve", out, "--by", "A. Counsel").exit_code == 0
+    again = run("review", V1, V2, "--profile", SAMPLES / "minimal.yaml", "-o", out, "--force", "--today", "2026-11-25")
+    assert again.exit_code == 1, again.output
+    assert not (out / "redline" / "pixelpals").exists(), "stale redlines removed"
+    assert (out / "redline" / "sop.docx").exists() and (out / "approvals.json").exists()
+    diff_out = tmp_path / "diff"
+    assert run("diff", V1, V2, "--samples", SAMPLES, "-o", diff_out).exit_code == 1
+    assert run("diff", V1, V2, "-p", SAMPLES / "minimal.yaml", "-o", diff_out, "--force").exit_code == 1
+    assert sorted(p.name for p in (diff_out / "redline").iterdir()) == sorted(
+        f"{d}.{f}" for d in ("sop", "tips", "tos") for f in ("md", "html", "docx")
+    )
+
+
+def test_summary_counts_are_singular_and_sections_sort_numerically() -> None:
+    from generator.review.diff import number_key, plural
+
+    assert plural(1, "change") == "1 change" and plural(2, "change") == "2 changes"
+    assert sorted(["10.1", "11.2", "4.3", "A.1"], key=number_key) == ["4.3", "10.1", "11.2", "A.1"]
