@@ -267,17 +267,13 @@ def _bumped(old: str | None, new: str | None) -> bool:
     return parse(new) > parse(old)
 
 
-def _position(decisions: list[Decision], clause: Clause) -> list[str]:
-    """Return the ids the clause sits between in its section (to tell a reorder from a renumbering)."""
-    inside = sorted(
-        (
-            d.clause
-            for d in decisions
-            if d.included and d.clause.doc == clause.doc and d.clause.section == clause.section
-        ),
-        key=Clause.sort_key,
-    )
-    return [c.id for c in inside]
+def _positions(decisions: list[Decision]) -> dict[tuple[str, str], list[str]]:
+    """(doc, section) -> ids of the included clauses in document order (to tell a reorder from a renumbering)."""
+    out: dict[tuple[str, str], list[Clause]] = {}
+    for d in decisions:
+        if d.included:
+            out.setdefault((d.clause.doc, d.clause.section), []).append(d.clause)
+    return {k: [c.id for c in sorted(v, key=Clause.sort_key)] for k, v in out.items()}
 
 
 def diff_decisions(
@@ -297,6 +293,7 @@ def diff_decisions(
     old_sel = {d.clause.id: d.clause for d in old if d.included}
     new_sel = {d.clause.id: d.clause for d in new if d.included}
     old_num, new_num = _numbers(old, templates), _numbers(new, new_templates or templates)
+    positions = (_positions(old), _positions(new))
     changes: list[ClauseChange] = []
     added = sorted(set(new_sel) - set(old_sel))
     removed = sorted(set(old_sel) - set(new_sel))
@@ -318,7 +315,7 @@ def diff_decisions(
             pairs = classify_pairs(a, b, vocab)
             pairs = [p for p in pairs if p[0] != METADATA] or [(METADATA, "text and metadata unchanged")]
             pairs.insert(0, (METADATA, f"id renamed from {cid} to {b.id}"))
-            if old_num.get(cid) != new_num.get(b.id) and _moved(old, new, a, b):
+            if old_num.get(cid) != new_num.get(b.id) and _moved(positions, a, b):
                 pairs.append((NEEDS_REVIEW, f"moved from {old_num.get(cid)} to {new_num.get(b.id)}"))
             changes.append(_change(b.id, "renamed", pairs, a, b, old_num.get(cid), new_num.get(b.id), old_id=cid))
             continue
@@ -334,7 +331,7 @@ def diff_decisions(
                 _change(cid, "removed", [(SUBSTANTIVE, f"no longer selected: {why}")], a, None, old_num.get(cid), None)
             )
         else:
-            moved = _moved(old, new, a, b)
+            moved = _moved(positions, a, b)
             if a.content_hash == b.content_hash and not moved:
                 continue
             pairs = classify_pairs(a, b, vocab) if a.content_hash != b.content_hash else []
@@ -363,11 +360,11 @@ def _same_body(a: Clause, b: Clause) -> bool:
     return a.body.strip() == b.body.strip()
 
 
-def _moved(old: list[Decision], new: list[Decision], a: Clause, b: Clause) -> bool:
+def _moved(positions: tuple[dict, dict], a: Clause, b: Clause) -> bool:
     """Tell whether a clause moved: another section, or another place among its section's common clauses."""
     if a.section != b.section:
         return True
-    before, after = _position(old, a), _position(new, b)
+    before, after = positions[0][(a.doc, a.section)], positions[1][(b.doc, b.section)]
     common = set(before) & set(after)
     rename = {a.id: b.id}
     before = [rename.get(x, x) for x in before if x in common or x == a.id]
