@@ -648,7 +648,9 @@ def change_lines(ch: ClauseChange, profiles: list[str] | None = None) -> list[st
     lines += [f"    - {md_escape(f)}" for f in ch.field_changes]
     lines += [f"    - {md_escape(r)}" for r in ch.reasons]
     lines += [f"    - warning: {md_escape(w)}" for w in ch.warnings]
-    if ch.old_citations != ch.new_citations:
+    if ch.old_citations == ch.new_citations:
+        lines += [f"    - cites: {_cite_md(c)}" for c in ch.new_citations]
+    else:
         for c in ch.old_citations:
             if c not in ch.new_citations:
                 lines.append(f"    - citation removed: {_cite_md(c)}")
