@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -115,3 +116,50 @@ def test_summary_counts_are_singular_and_sections_sort_numerically() -> None:
 
     assert plural(1, "change") == "1 change" and plural(2, "change") == "2 changes"
     assert sorted(["10.1", "11.2", "4.3", "A.1"], key=number_key) == ["4.3", "10.1", "11.2", "A.1"]
+
+
+def test_strict_refuses_a_substantive_change_without_a_version_bump(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(V2, lib)
+    triage = lib / "sop" / "triage.md"
+    triage.write_text(triage.read_text().replace("version: 1.1.0", "version: 1.0.0"))
+    warned = run("diff", V1, lib, "-p", SAMPLES / "minimal.yaml")
+    assert warned.exit_code == 1 and "version not bumped" in warned.output
+    strict = run("diff", V1, lib, "-p", SAMPLES / "minimal.yaml", "--strict")
+    assert strict.exit_code == 2 and "sop.triage.urgent" in strict.output
+    assert run("diff", V1, V2, "-p", SAMPLES / "minimal.yaml", "--strict").exit_code == 1
+
+
+def test_rationale_commit_subjects_and_word_comments(tmp_path: Path) -> None:
+    from test_diff import git
+
+    repo = tmp_path / "repo"
+    shutil.copytree(V1, repo / "clauses")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "v1")
+    triage = repo / "clauses/sop/triage.md"
+    text = triage.read_text().replace("within 24 hours", "within 1 hour").replace("version: 1.0.0", "version: 1.1.0")
+    triage.write_text(
+        text.replace("---\n", "---\nrationale: Regulator guidance asks for one hour.\n", 1).replace(
+            "---\nrationale", "---\nrationale", 1
+        )
+    )
+    git(repo, "commit", "-qam", "Tighten urgent escalation to one hour")
+    out = tmp_path / "packet"
+    result = run("review", "git:HEAD~1", "git:HEAD", "-p", SAMPLES / "minimal.yaml", "-o", out, cwd=repo)
+    assert result.exit_code == 1, result.output
+    change = next(
+        c for c in json.loads((out / "summary.json").read_text())["changes"] if c["id"] == "sop.triage.urgent"
+    )
+    assert change["rationale"] == "Regulator guidance asks for one hour."
+    assert change["commits"] == ["Tighten urgent escalation to one hour"]
+    summary = (out / "summary.md").read_text()
+    assert "rationale: Regulator guidance" in summary and "commit: Tighten urgent escalation" in summary
+    with zipfile.ZipFile(out / "redline/sop.docx") as z:
+        comments = z.read("word/comments.xml").decode()
+        document = z.read("word/document.xml").decode()
+    assert "substantive" in comments and "Regulator guidance asks for one hour." in comments
+    assert "commentReference" in document
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    assert f"commit {commit[:12]}" in document, "the cover names the commit compared"
