@@ -140,11 +140,7 @@ def test_rationale_commit_subjects_and_word_comments(tmp_path: Path) -> None:
     git(repo, "commit", "-qm", "v1")
     triage = repo / "clauses/sop/triage.md"
     text = triage.read_text().replace("within 24 hours", "within 1 hour").replace("version: 1.0.0", "version: 1.1.0")
-    triage.write_text(
-        text.replace("---\n", "---\nrationale: Regulator guidance asks for one hour.\n", 1).replace(
-            "---\nrationale", "---\nrationale", 1
-        )
-    )
+    triage.write_text(text.replace("---\n", "---\nrationale: Regulator guidance asks for one hour.\n", 1))
     git(repo, "commit", "-qam", "Tighten urgent escalation to one hour")
     out = tmp_path / "packet"
     result = run("review", "git:HEAD~1", "git:HEAD", "-p", SAMPLES / "minimal.yaml", "-o", out, cwd=repo)
