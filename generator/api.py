@@ -175,6 +175,7 @@ def generate(
     templates_dir: str | Path | None = None,
     progress: Callable[[Profile], None] | None = None,
     lock: str | Path | None = None,
+    allow_drift: bool = False,
     final: bool = False,
     approvals: str | Path | None = None,
 ) -> GenerateResult:
@@ -188,7 +189,8 @@ def generate(
     With ``lock``: if the lockfile exists, the documents are generated from
     the exact clause texts it pins (``library_dir`` must not be given); if
     not, the library used is written to it, so the same documents can be
-    regenerated later.
+    regenerated later. A lockfile written by another policygen version or
+    with other templates is refused unless ``allow_drift``.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input.
@@ -212,20 +214,19 @@ def generate(
         require_soffice()  # fail before any work when LibreOffice is missing
     loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
     lock_out: dict[str, bytes] = {}
-    if lock is not None and Path(lock).exists():
+    templates = load_templates(templates_dir)
+    if lock is not None and (Path(lock).exists() or Path(lock).is_symlink()):
         if library_dir is not None:
             raise UsageError("--lock with an existing lockfile pins the library; leave out --library")
-        from .library import library_source
+        from .library import load_lock, templates_digest
 
-        with library_source(lock) as pinned:
-            library = pinned
+        library = load_lock(lock, templates_digest=templates_digest(templates.search_path), allow_drift=allow_drift)
     else:
         library = load_library(library_dir)
         if lock is not None:
-            from .library import lock_bytes
+            from .library import lock_bytes, templates_digest
 
-            lock_out[str(lock)] = lock_bytes(library)
-    templates = load_templates(templates_dir)
+            lock_out[str(lock)] = lock_bytes(library, templates_digest(templates.search_path))
     folders: dict[str, str] = {}
     if len(loaded) > 1:
         for p in loaded:
@@ -267,16 +268,23 @@ def explain(profile_path: str | Path, library_dir: str | Path | None = None) -> 
     return select(library, load_profile(profile_path))
 
 
-def _comparison(old_lib: Library, new_lib: Library, old: Any, new: Any, templates_dir: Any, stack: Any) -> Any:
-    """Both sides' skeletons (a ``git:`` side uses the templates at its revision) and facts."""
+def _comparison(
+    old_lib: Library, new_lib: Library, old: Any, new: Any, templates: Templates, templates_dir: Any, stack: Any
+) -> Any:
+    """Both sides' skeletons (a ``git:`` side uses the templates at its revision) and facts.
+
+    ``templates`` are those loaded from ``templates_dir`` (or the built-in
+    ones): every side that is not a ``git:`` revision uses them, and a
+    lockfile side was checked against their digest.
+    """
     from .library.revisions import commit_subjects, side_info, templates_at
     from .review import Comparison
 
     def side_templates(spec: Any) -> Templates:
         if templates_dir is not None:
-            return load_templates(templates_dir)
+            return templates
         folder = stack.enter_context(templates_at(spec))
-        return load_templates(folder)
+        return templates if folder is None else load_templates(folder)
 
     return Comparison(
         old_lib,
@@ -296,6 +304,7 @@ def diff(
     *,
     against: str | Path | None = None,
     templates_dir: str | Path | None = None,
+    allow_drift: bool = False,
     progress: Callable[[Profile], None] | None = None,
 ) -> list:
     """Compare documents for legal review; return one ``ProfileReview`` per profile.
@@ -304,32 +313,33 @@ def diff(
     A ``git:`` side also uses the document skeletons (``templates/``) at
     that revision, unless ``templates_dir`` is given. With ``against``, one
     profile is compared with another on one library (``old``, or the
-    built-in one).
+    built-in one). A lockfile written by another policygen version or with
+    other templates is refused unless ``allow_drift``.
 
     Raises:
         PolicyGenError: for bad paths, revisions, profiles or libraries.
     """
     from contextlib import ExitStack
 
-    from .library import library_source
     from .review import Comparison, review_profile
 
+    templates = load_templates(templates_dir)
+    source = _sources(templates, allow_drift)
     if against is not None:
         if len(profiles) != 1 or new is not None:
             raise UsageError("--against compares one --profile with another on one library")
-        templates = load_templates(templates_dir)
-        with library_source(old) as library:
+        with source(old) as library:
             comparison = Comparison(library, library, templates, templates)
             return [review_profile(comparison, load_profile(profiles[0]), against=load_profile(against))]
     if old is None or new is None:
         raise UsageError("diff needs OLD and NEW (library folders, git:REV or lockfiles)")
     with ExitStack() as stack:
-        old_lib = stack.enter_context(library_source(old))
-        new_lib = stack.enter_context(library_source(new))
+        old_lib = stack.enter_context(source(old))
+        new_lib = stack.enter_context(source(new))
         if not profiles:
             raise UsageError("diff needs at least one --profile (or --samples DIR)")
         loaded = [load_profile(p) for p in profiles]
-        comparison = _comparison(old_lib, new_lib, old, new, templates_dir, stack)
+        comparison = _comparison(old_lib, new_lib, old, new, templates, templates_dir, stack)
         out = []
         for p in loaded:
             out.append(review_profile(comparison, p))
@@ -357,25 +367,28 @@ def review_packet(
     templates_dir: str | Path | None = None,
     today: dt.date | None = None,
     max_age_days: int = 365,
+    allow_drift: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list, list[Path]]:
     """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written).
 
+    OLD and NEW are as for :func:`diff`, ``allow_drift`` too.
     ``progress`` is called with "compare" after each profile is compared and
     "render" after each profile's redlines are rendered.
     """
     from contextlib import ExitStack
 
-    from .library import library_source
     from .review import packet_files, review_profile
 
     if not profiles:
         raise UsageError("review needs profiles: --samples DIR or --profile FILE")
+    templates = load_templates(templates_dir)
+    source = _sources(templates, allow_drift)
     loaded = [load_profile(p) for p in profiles]
     with ExitStack() as stack:
-        old_lib = stack.enter_context(library_source(old))
-        new_lib = stack.enter_context(library_source(new))
-        comparison = _comparison(old_lib, new_lib, old, new, templates_dir, stack)
+        old_lib = stack.enter_context(source(old))
+        new_lib = stack.enter_context(source(new))
+        comparison = _comparison(old_lib, new_lib, old, new, templates, templates_dir, stack)
         reviews = []
         for p in loaded:
             reviews.append(review_profile(comparison, p))
@@ -449,6 +462,15 @@ def _write_review_dir(out_dir: Path, files: dict[str, bytes], *, force: bool) ->
     return [out_dir / rel for rel in files]
 
 
+def _sources(templates: Templates, allow_drift: bool) -> Callable:
+    """``library_source`` bound to the templates in use, for lockfile drift checks."""
+    from functools import partial
+
+    from .library import library_source, templates_digest
+
+    return partial(library_source, templates_digest=templates_digest(templates.search_path), allow_drift=allow_drift)
+
+
 def profiles_in(folder: str | Path) -> list[Path]:
     """Return the ``*.yaml`` profiles in a folder, sorted.
 
@@ -462,3 +484,41 @@ def profiles_in(folder: str | Path) -> list[Path]:
     if not found:
         raise UsageError(f"--samples {folder}: no *.yaml profiles in it")
     return found
+
+
+def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[str], list[list[str]], str | None]:
+    """Return ``(headers, rows, note)`` for ``policygen list WHAT``.
+
+    WHAT is one of services, jurisdictions, features, clauses, fields, facts
+    or documents. Only ``clauses`` reads the library (``library_dir`` or the
+    built-in one); its note counts the clauses.
+    """
+    if what == "services":
+        return ["id", "service", "description"], [[t.id, t.label, t.description] for t in V.SERVICES.values()], None
+    if what == "jurisdictions":
+        rows = [[t.id, t.label, t.description] for t in V.JURISDICTIONS.values()]
+        rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
+        return ["id", "jurisdiction", "law it brings in"], rows, None
+    if what == "documents":
+        return ["id", "document", "description"], [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()], None
+    if what == "features":
+        return ["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()], None
+    if what == "fields":
+        from .profile import field_reference
+
+        return ["field", "", "allowed", "meaning"], [list(r) for r in field_reference()], None
+    if what == "facts":
+        from .library import FACT_DOCS, FACTS
+
+        return ["fact", "kind", "true when"], [[k, FACTS[k][0], FACT_DOCS[k]] for k in FACTS], None
+    if what == "clauses":
+        library = load_library(library_dir)
+        rows = [
+            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()] for c in library.clauses.values()
+        ]
+        return (
+            ["id", "doc", "section", "version", "reviewed"],
+            rows,
+            f"{len(rows)} clauses in {library.name} {library.version}",
+        )
+    raise UsageError(f"Unknown list {what!r}")

@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .errors import PolicyGenError, UsageError
 from .profile import vocabulary as V
+from .tables import text_table
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -51,6 +52,12 @@ library_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Clause library folder to use instead of the built-in one.",
+)
+allow_drift_option = click.option(
+    "--allow-drift",
+    is_flag=True,
+    help="Use a lockfile although it was written by another policygen version or with other templates "
+    "(its clause texts must still match their hashes and its digest).",
 )
 templates_option = click.option(
     "--templates",
@@ -116,6 +123,7 @@ def cli() -> None:
     default=None,
     help="Lockfile: if it exists, generate from the exact clauses it pins; if not, write it.",
 )
+@allow_drift_option
 @click.option(
     "--final",
     is_flag=True,
@@ -138,6 +146,7 @@ def generate(
     force: bool,
     quiet: bool,
     lock: Path | None,
+    allow_drift: bool,
     final: bool,
     approvals: Path | None,
     library_dir: Path | None,
@@ -147,7 +156,8 @@ def generate(
 
     Every profile is checked and every document rendered before anything is
     written; a bad profile writes nothing. Existing files are kept unless
-    --force is given.
+    --force is given. An existing --lock file must have been written by this
+    policygen version with the same templates, unless --allow-drift.
 
     \b
     Example:
@@ -177,6 +187,7 @@ def generate(
             templates_dir=templates_dir,
             progress=(lambda _p: bar.update(1)) if bar is not None else None,
             lock=lock,
+            allow_drift=allow_drift,
             final=final,
             approvals=approvals,
         )
@@ -227,7 +238,7 @@ def explain(
         click.echo(json.dumps(rows, indent=2))
         return
     rows = [[d.clause.id, "yes" if d.included else "no", d.reason] for d in decisions]
-    _table(["clause", "included", "why"], rows)
+    click.echo(text_table(["clause", "included", "why"], rows), nl=False)
     n = sum(d.included for d in decisions)
     click.echo(f"\n{n} of {len(decisions)} clauses included.")
 
@@ -249,39 +260,12 @@ def list_(what: str, library_dir: Path | None) -> None:
         policygen list services
         policygen list fields
     """
-    if what == "services":
-        _table(
-            ["id", "service", "description"],
-            [[t.id, t.label, t.description] for t in V.SERVICES.values()],
-        )
-    elif what == "jurisdictions":
-        rows = [[t.id, t.label, t.description] for t in V.JURISDICTIONS.values()]
-        rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
-        _table(["id", "jurisdiction", "law it brings in"], rows)
-    elif what == "documents":
-        _table(
-            ["id", "document", "description"],
-            [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()],
-        )
-    elif what == "features":
-        _table(["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()])
-    elif what == "fields":
-        from .profile import field_reference
+    from . import api
 
-        _table(["field", "", "allowed", "meaning"], [list(r) for r in field_reference()])
-    elif what == "facts":
-        from .library import FACT_DOCS, FACTS
-
-        _table(["fact", "kind", "true when"], [[k, FACTS[k][0], FACT_DOCS[k]] for k in FACTS])
-    else:
-        from .library import load_library
-
-        library = load_library(library_dir)
-        rows = [
-            [c.id, c.doc, c.section, c.version, c.meta["last_reviewed"].isoformat()] for c in library.clauses.values()
-        ]
-        _table(["id", "doc", "section", "version", "reviewed"], rows)
-        click.echo(f"\n{len(rows)} clauses in {library.name} {library.version}")
+    headers, rows, note = api.vocabulary(what, library_dir)
+    click.echo(text_table(headers, rows), nl=False)
+    if note:
+        click.echo(f"\n{note}")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -386,20 +370,8 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
     library = load_library(library_dir)
     cells = cov.matrix(library)
     if fmt == "table":
-        headers = ["service", *V.JURISDICTIONS]
-        table = [
-            [
-                s,
-                *[
-                    "{tos}/{sop}/{tips}".format(**c.counts) + (" GAP" if c.missing else "")
-                    for c in cells
-                    if c.service == s
-                ],
-            ]
-            for s in V.SERVICES
-        ]
         click.echo("Clauses per pair as tos/sop/tips; GAP marks a missing topic.\n")
-        _table(headers, table)
+        click.echo(text_table(*cov.terminal_rows(cells)), nl=False)
         text = None
     else:
         text = cov.render_report(cells, fmt, library)
@@ -460,6 +432,7 @@ def _with(options: list) -> Any:
 @click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--strict", is_flag=True, help="A substantive change without a clause version bump is an error.")
+@allow_drift_option
 @templates_option
 @click.pass_context
 def diff(
@@ -473,22 +446,24 @@ def diff(
     force: bool,
     as_json: bool,
     strict: bool,
+    allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
     """Show what changes in a profile's documents between two clause libraries.
 
-    OLD and NEW are library folders, lockfiles from `generate --lock`, or git
-    revisions of the repository around the current folder (git:HEAD~1,
-    git:main, git:REV:path/to/clauses), read without touching the working
-    tree; git: needs a git clone with that history, and a git: side also
-    uses the document skeletons (templates/) at that revision. Prints each
-    change once, grouped by jurisdiction and obligation, classified
-    substantive, needs-review, editorial (proven harmless) or metadata, with
-    a suggested consequence. With -o DIR it also writes summary.{md,html,json}
-    and a redline per changed document in Markdown, HTML and Word (native
-    tracked changes). Exit status as diff(1): 0 no differences, 1
-    differences, 2 error; with --strict, a substantive change whose clause
-    version was not raised is an error.
+    OLD and NEW are library folders, lockfiles from `generate --lock`
+    (written by this version with the same templates, unless --allow-drift),
+    or git revisions of the repository around the current folder
+    (git:HEAD~1, git:main, git:REV:path/to/clauses), read without touching
+    the working tree; git: needs a git clone with that history, and a git:
+    side also uses the document skeletons (templates/) at that revision.
+    Prints each change once, grouped by jurisdiction and obligation,
+    classified substantive, needs-review, editorial (proven harmless) or
+    metadata, with a suggested consequence. With -o DIR it also writes
+    summary.{md,html,json} and a redline per changed document in Markdown,
+    HTML and Word (native tracked changes). Exit status as diff(1): 0 no
+    differences, 1 differences, 2 error; with --strict, a substantive change
+    whose clause version was not raised is an error.
 
     \b
     Example:
@@ -501,7 +476,15 @@ def diff(
 
     chosen = _profiles(profiles, samples)
     with _bar(len(chosen), "Comparing") as step:
-        reviews = api.diff(old, new, chosen, against=against, templates_dir=templates_dir, progress=lambda _p: step())
+        reviews = api.diff(
+            old,
+            new,
+            chosen,
+            against=against,
+            templates_dir=templates_dir,
+            allow_drift=allow_drift,
+            progress=lambda _p: step(),
+        )
     results = [r.result for r in reviews]
     warnings = sorted({w for r in results for w in r.warnings()})
     for w in warnings:
@@ -552,6 +535,7 @@ class _bar:
 )
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date for --max-age (default: today).")
 @click.option("--strict", is_flag=True, help="A substantive change without a clause version bump is an error.")
+@allow_drift_option
 @templates_option
 @click.pass_context
 def review(
@@ -565,6 +549,7 @@ def review(
     max_age: int,
     today: dt.datetime | None,
     strict: bool,
+    allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
     """Write a review packet for counsel: everything that changed from OLD to NEW.
@@ -595,6 +580,7 @@ def review(
             templates_dir=templates_dir,
             today=today.date() if today else None,
             max_age_days=max_age,
+            allow_drift=allow_drift,
             progress=lambda _what: step(),
         )
     warnings = sorted({w for r in reviews for w in r.result.warnings()})
@@ -754,20 +740,6 @@ def init(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    """Print a plain, aligned table (last column not padded)."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers) - 1)]
-
-    def line(cells: list[str]) -> str:
-        padded = [str(c).ljust(w) for c, w in zip(cells[:-1], widths, strict=False)]
-        return "  ".join([*padded, str(cells[-1])]).rstrip()
-
-    click.echo(line(headers))
-    click.echo(line(["-" * len(h) for h in headers]))
-    for r in rows:
-        click.echo(line(r))
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from generator.errors import LibraryError, ProfileError
 from generator.library.clauses import load_library
 from generator.profile import vocabulary as V
 from generator.profile.profile import validate_profile
+from generator.profile.schema import text_problem
 
 # -- random valid profiles ------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ def valid_profiles(draw) -> dict:
         "company": {
             "name": draw(
                 st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).filter(
-                    str.strip
+                    lambda t: t.strip() and text_problem(t) is None  # no noncharacters or bidi overrides
                 )
             ),
             "contact": {"safety": "safety@example.com"},

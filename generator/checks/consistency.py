@@ -33,7 +33,6 @@ coverage check) and for every sample profile (all rules); ``api.build`` calls
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ from ..documents import Block, Decision, Document, ListBlock, Paragraph, Span, T
 from ..errors import LibraryError, Problem
 from ..library import Clause, Library, evaluate
 from ..profile import Profile
+from ..profile.schema import find_emails, find_urls, find_value
 from .coverage import PROMISE_SECTIONS, facts_in, pair_profile, unbacked_promises
 
 #: Every rule :func:`check` knows, in the order they are reported.
@@ -56,9 +56,6 @@ HANDLED: tuple[str, ...] = ("report-button", "contact.safety", "contact.legal", 
 
 #: Obligation kinds that send something to an authority (rule ``authorities``).
 AUTHORITY_KINDS: tuple[str, ...] = ("report", "notify")
-
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_URL_RE = re.compile(r"https?://[^\s<>()\"']+", re.I)
 
 
 def check(
@@ -343,16 +340,57 @@ def _on(host: str, domains: set[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def _found(blocks: list[Block]) -> tuple[set[str], set[str]]:
-    """Return the e-mail addresses and URLs shown or linked in a clause's blocks."""
+def _profile_texts(data: Any, skip: set[str]) -> Iterable[str]:
+    """Yield the profile's text values that look like they hold an address (other than ``skip``)."""
+    if isinstance(data, Mapping):
+        for value in data.values():
+            yield from _profile_texts(value, skip)
+    elif isinstance(data, (list, tuple)):
+        for value in data:
+            yield from _profile_texts(value, skip)
+    elif isinstance(data, str) and ("@" in data or "://" in data) and data.lower() not in skip:
+        yield data
+
+
+def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    for start, end in spans:
+        text = text[:start] + "\x00" * (end - start) + text[end:]
+    return text
+
+
+def _found(blocks: list[Block], values: Mapping[str, str], others: list[str]) -> tuple[set[str], set[str]]:
+    """Return the e-mail addresses and URLs shown or linked in a clause's blocks.
+
+    Addresses use the one grammar the profile schema validates with
+    (``profile.schema``), and the profile's own ``values`` are looked up as
+    given first, so every address the schema accepts is found whole (an
+    ``o'neil@p.example`` is not read as ``neil@p.example``). The profile's
+    ``others`` (a company name with an @ in it) are masked first: they are
+    not addresses hard-coded in a clause.
+    """
     text = "\n".join(block_text(b) for b in blocks)
-    hrefs = [s.href for b in blocks for s in _spans(b) if s.href]
-    emails = {e.lower() for e in _EMAIL_RE.findall(text)}
-    urls = {_norm_url(u) for u in _URL_RE.findall(text)}
-    for href in hrefs:
+    for other in others:
+        start = text.find(other)
+        while start >= 0:
+            text = _mask(text, [(start, start + len(other))])
+            start = text.find(other, start + len(other))
+    emails: set[str] = set()
+    urls: set[str] = set()
+    for key, value in sorted(values.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        spans = find_value(text, value, email=key != "website")
+        if spans and key == "website":
+            urls.add(_norm_url(value))
+        elif spans:
+            emails.add(value.lower())
+        text = _mask(text, spans)
+    if "@" in text:
+        emails |= {e.lower() for e in find_emails(text)}
+    if "://" in text:
+        urls |= {_norm_url(u) for u in find_urls(text)}
+    for href in (s.href for b in blocks for s in _spans(b) if s.href):
         if href.lower().startswith("mailto:"):
             emails.add(href[7:].split("?")[0].lower())
-        else:
+        elif not href.startswith("#"):
             urls.add(_norm_url(href))
     return emails, urls
 
@@ -363,9 +401,10 @@ def _text(decisions: list[Decision], documents: Mapping[str, Document], profile:
     # text for hard-coded addresses only, not for undeclared channels.
     annotated = any(channels_of(d.clause) for d in decisions)
     values = _contact_values(profile)
+    others = sorted(set(_profile_texts(profile.data, {v.lower() for v in values.values()})), key=len, reverse=True)
     emails_of = {k: v.lower() for k, v in values.items() if k.startswith("contact.")}
     website = _norm_url(values["website"]) if "website" in values else None
-    domains = {e.split("@", 1)[1] for e in emails_of.values()}
+    domains = {e.rpartition("@")[2] for e in emails_of.values()}
     if website:
         domains.add(_host(values["website"]))
     out = []
@@ -377,7 +416,7 @@ def _text(decisions: list[Decision], documents: Mapping[str, Document], profile:
                 if clause is None:
                     continue
                 declared = set(channels_of(clause))
-                emails, urls = _found(block.blocks)
+                emails, urls = _found(block.blocks, values, others)
                 where = f"in the {doc_name}"
                 for email in sorted(emails):
                     named = sorted(k for k, v in emails_of.items() if v == email)

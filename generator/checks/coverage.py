@@ -15,6 +15,7 @@ are selected for a profile without any SOP step that ``implements`` them.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,26 +201,30 @@ def _candidates(clause: Clause, library: Library, limit: int = 4096) -> Iterable
 
 
 def dead_clauses(library: Library) -> list[Clause]:
-    """Clauses that no valid profile built from their condition's facts selects."""
-    dead = []
+    """Clauses that no valid profile built from their condition's facts selects.
+
+    Each distinct candidate profile is validated and run through ``select``
+    once, and every clause it includes is marked alive, so the work grows with
+    the number of distinct candidates, not with clauses times candidates.
+    """
+    alive: set[str] = set()
+    tried: set[str] = set()
     for clause in library.clauses.values():
-        if not _alive(clause, library):
-            dead.append(clause)
-    return dead
-
-
-def _alive(clause: Clause, library: Library) -> bool:
-    for raw in _candidates(clause, library):
-        try:
-            profile = validate_profile(raw, "<dead-clause check>")
-        except ProfileError:
+        if clause.id in alive:
             continue
-        for d in select(library, profile):
-            if d.clause.id == clause.id:
-                if d.included:
-                    return True
+        for raw in _candidates(clause, library):
+            key = json.dumps(raw, sort_keys=True)
+            if key in tried:
+                continue
+            tried.add(key)
+            try:
+                profile = validate_profile(raw, "<dead-clause check>")
+            except ProfileError:
+                continue
+            alive.update(d.clause.id for d in select(library, profile) if d.included)
+            if clause.id in alive:
                 break
-    return False
+    return [c for c in library.clauses.values() if c.id not in alive]
 
 
 # -- reports ------------------------------------------------------------------------
@@ -243,6 +248,19 @@ def rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
             ]
         )
     return headers, out
+
+
+def terminal_rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the terminal matrix: ``tos/sop/tips`` counts per pair, ``GAP`` where a topic is missing."""
+    headers = ["service", *V.JURISDICTIONS]
+    table = [
+        [
+            s,
+            *["{tos}/{sop}/{tips}".format(**c.counts) + (" GAP" if c.missing else "") for c in cells if c.service == s],
+        ]
+        for s in V.SERVICES
+    ]
+    return headers, table
 
 
 def render_report(cells: list[Cell], fmt: str, library: Library) -> str:

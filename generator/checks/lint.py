@@ -122,7 +122,7 @@ def _templates(library: Library, errors: list[Problem]) -> None:
 
     from .. import cache
 
-    digest = cache.key("lint-templates", *(c.file + c.content_hash for c in library.clauses.values()))
+    digest = cache.key("lint-templates-2", *(c.file + c.content_hash for c in library.clauses.values()))
     data = cache.load("lint", digest)
     if data is not None:
         try:
@@ -138,6 +138,7 @@ def _templates(library: Library, errors: list[Problem]) -> None:
 
 def _check_templates(library: Library, errors: list[Problem]) -> None:
     from ..documents import parse_markdown
+    from ..documents.mdparse import unsafe_links
 
     for clause in library.clauses.values():
         found = syntax_problems(clause.body, clause.file, clause.body_line)
@@ -150,13 +151,25 @@ def _check_templates(library: Library, errors: list[Problem]) -> None:
             parse_markdown(_strip_jinja(clause.body))
         except MarkdownProblem as exc:
             errors.append(Problem(clause.file, "", str(exc), clause.body_line))
+        # A profile value is always a safe link target (the schema checks
+        # websites and addresses), so links are checked with one in its place.
+        for href in unsafe_links(_strip_jinja(clause.body, "https://x.example/")):
+            errors.append(
+                Problem(
+                    clause.file,
+                    "",
+                    f"link to {href!r} is not allowed: documents carry only https:, http:, mailto: and tel: "
+                    "links and #anchors, so it would show as plain text",
+                    clause.body_line,
+                )
+            )
 
 
-def _strip_jinja(body: str) -> str:
+def _strip_jinja(body: str, value: str = "x") -> str:
     import re
 
     body = re.sub(r"\{%-?.*?-?%\}", "", body, flags=re.S)
-    return re.sub(r"\{\{.*?\}\}", "x", body, flags=re.S)
+    return re.sub(r"\{\{.*?\}\}", value, body, flags=re.S)
 
 
 def _freshness(library: Library, today: dt.date, max_age: int, warnings: list[Problem]) -> None:
@@ -192,9 +205,10 @@ def _coverage(library: Library, errors: list[Problem]) -> None:
     from ..documents import select
     from . import coverage as cov
 
+    implemented = {target for c in library.clauses.values() for target in c.meta["implements"]}
     for clause in library.clauses.values():
         is_promise = clause.doc == "tos" and clause.section in cov.PROMISE_SECTIONS
-        if is_promise and not any(clause.id in c.meta["implements"] for c in library.clauses.values()):
+        if is_promise and clause.id not in implemented:
             errors.append(
                 Problem(
                     clause.file,

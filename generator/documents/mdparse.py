@@ -3,8 +3,10 @@
 Python-Markdown builds an ElementTree before it serialises HTML; a tree
 processor registered last hands us that tree. Raw HTML and entity handling are
 switched off, so ``<script>`` in a clause or a profile value is text, never
-markup. Clause bodies may use paragraphs, bulleted and numbered lists (nested
-by four spaces), bold, italics, code and links; anything else is reported.
+markup, and a link keeps its target only when ``model.safe_href`` allows it
+(https, http, mailto, tel, #anchor); any other link is plain text. Clause
+bodies may use paragraphs, bulleted and numbered lists (nested by four
+spaces), bold, italics, code and links; anything else is reported.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from .. import cache
-from .model import Block, ListBlock, ListItem, Paragraph, Span
+from .model import Block, ListBlock, ListItem, Paragraph, Span, safe_href
 
 
 class MarkdownProblem(ValueError):
@@ -56,7 +58,7 @@ def parse_markdown(text: str) -> list[Block]:
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str) -> tuple[Block, ...]:
     """Parse once per distinct text, in memory (batches) and on disk (repeat runs)."""
-    digest = cache.key("markdown-2", text)  # -2: lists carry the checklist flag
+    digest = cache.key("markdown-3", text)  # -2: lists carry the checklist flag; -3: only safe links
     data = cache.load("markdown", digest)
     if data is not None:
         try:
@@ -92,14 +94,22 @@ def _span_out(s: Span) -> list:
     return [s.text, s.bold, s.italic, s.code, s.href]
 
 
-def _parse(text: str) -> tuple[Block, ...]:
+def _tree(text: str) -> ET.Element:
     global _MD
     if _MD is None:
         _MD = _make_markdown()
     _MD.reset()
     _MD.convert(text)
-    root = _MD.captured  # type: ignore[attr-defined]
-    return tuple(_block(el) for el in root)
+    return _MD.captured  # type: ignore[attr-defined]
+
+
+def _parse(text: str) -> tuple[Block, ...]:
+    return tuple(_block(el) for el in _tree(text))
+
+
+def unsafe_links(text: str) -> list[str]:
+    """Return the link targets in Markdown text that documents do not carry (``model.safe_href``)."""
+    return [el.get("href") or "" for el in _tree(text).iter("a") if safe_href(el.get("href")) is None]
 
 
 _UNSUPPORTED = {
@@ -175,7 +185,7 @@ def _collect(el: ET.Element, out: list[Span], *, bold: bool, italic: bool, href:
         elif tag == "em":
             _collect(child, out, bold=bold, italic=True, href=href)
         elif tag == "a":
-            _collect(child, out, bold=bold, italic=italic, href=child.get("href") or None)
+            _collect(child, out, bold=bold, italic=italic, href=safe_href(child.get("href")))
         elif tag == "code":
             out.append(Span(child.text or "", bold, italic, True, href))
         elif tag == "br":

@@ -7,7 +7,40 @@ drift apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: The link targets any document may carry; every other link is shown as plain text.
+LINK_SCHEMES: tuple[str, ...] = ("https", "http", "mailto", "tel")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# Browsers drop tabs and line breaks inside a URL and trim spaces and
+# controls around it, so "java\tscript:" runs as "javascript:": refuse any
+# href holding white space, a control character, a backslash or a format
+# character (bidi marks, zero-width joiners) instead of guessing how it reads.
+_UNSAFE_CHARS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\\\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def safe_href(href: str | None) -> str | None:
+    """Return ``href`` when it is a link a document may carry, else None.
+
+    Allowed: ``https://`` and ``http://`` addresses, ``mailto:`` and ``tel:``
+    links, and in-page anchors (``#id``). Anything else (``javascript:``,
+    ``data:``, ``vbscript:``, ``file:``, protocol-relative ``//host``, a
+    relative path, or an href obfuscated with white space or control
+    characters) is refused, whatever its letter case.
+    """
+    if not href or _UNSAFE_CHARS.search(href):
+        return None
+    if href.startswith("#"):
+        return href
+    m = _SCHEME.match(href)
+    if m is None:
+        return None
+    scheme = m.group(1).lower()
+    if scheme in ("http", "https"):
+        rest = href[m.end() :]
+        return href if rest.startswith("//") and len(rest) > 2 and rest[2] not in "/" else None
+    return href if scheme in LINK_SCHEMES and len(href) > m.end() else None
 
 
 @dataclass(frozen=True)

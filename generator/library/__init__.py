@@ -11,8 +11,8 @@ never imports ``documents``, ``render``, ``review`` or ``checks``.
 
 from .clauses import Clause, Library, builtin_root, load_library
 from .conditions import FACT_DOCS, FACTS, evaluate, mentioned
-from .sources import library_source, lock_bytes
-from .templating import Skeleton, Templates, clause_context, make_env, render_text, syntax_problems
+from .sources import library_source, load_lock, lock_bytes, templates_digest
+from .templating import Skeleton, Templates, clause_context, render_text, syntax_problems
 
 __all__ = [
     "Clause",
@@ -26,9 +26,10 @@ __all__ = [
     "evaluate",
     "library_source",
     "load_library",
+    "load_lock",
     "lock_bytes",
-    "make_env",
     "mentioned",
     "render_text",
     "syntax_problems",
+    "templates_digest",
 ]

@@ -407,6 +407,8 @@ def load_library(root: str | Path | None = None) -> Library:
             )
             continue
         clauses[clause.id] = clause
+    if not clauses and not problems:
+        problems.append(Problem(shown_root, "", "holds no clause files (*.md); a library needs at least one clause"))
     if problems:
         n = len(problems)
         raise LibraryError(f"Clause library {shown_root} has {n} problem{'s' if n != 1 else ''}", problems)

@@ -8,11 +8,9 @@ from the inputs, never the clock, so redlines stay reproducible.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,29 +91,66 @@ def commit_subjects(old: str | Path | None, new: str | Path | None) -> dict[str,
 
 @contextmanager
 def templates_at(spec: str | Path | None) -> Iterator[Path | None]:
-    """Yield the ``templates/`` folder at a ``git:`` revision (None for other sides, or when it has none)."""
+    """Yield the ``templates/`` folder at a ``git:`` revision (None for other sides, or when it has none).
+
+    Read from git's object store as :func:`~generator.library.sources.load_git`
+    reads clauses: symbolic links and submodules are refused, and so is any
+    file over ``MAX_GIT_FILE_BYTES``, before it is read; the files are written
+    as plain files into a temporary folder removed afterwards.
+
+    Raises:
+        LibraryError: naming ``git:REV:templates/…`` for each refused file.
+    """
+    from ..errors import LibraryError, Problem
+    from .sources import MAX_GIT_FILE_BYTES, _git_spec, _read_blobs
+
     text = str(spec)
     if not text.startswith("git:"):
         yield None
         return
-    rev = text[4:].partition(":")[0]
+    rev, _ = _git_spec(text)
     top = _git("rev-parse", "--show-toplevel")
     if top.returncode != 0:
         yield None
         return
-    archive = subprocess.run(
-        ["git", "-C", top.stdout.strip(), "archive", "--format=tar", rev, "--", "templates"], capture_output=True
+    root = top.stdout.strip()
+    listing = subprocess.run(
+        ["git", "-C", root, "ls-tree", "-r", "-l", "-z", f"{rev}^{{commit}}", "--", "templates"], capture_output=True
     )
-    if archive.returncode != 0:
+    if listing.returncode != 0 or not listing.stdout:
         yield None
         return
+    problems: list[Problem] = []
+    wanted: list[tuple[str, str]] = []  # (path in the repository, blob id)
+    for record in listing.stdout.split(b"\x00"):
+        if not record:
+            continue
+        info, _, raw_name = record.partition(b"\t")
+        mode, otype, blob, size = info.decode().split(maxsplit=3)
+        rel = raw_name.decode("utf-8", errors="replace")
+        shown = f"git:{rev}:{rel}"
+        parts = rel.split("/")
+        if mode == "120000":
+            problems.append(Problem(shown, "", "is a symbolic link; templates in git must be plain files"))
+        elif otype != "blob":
+            problems.append(Problem(shown, "", f"is a git {otype} (submodule); templates must be plain files"))
+        elif parts[0] != "templates" or any(p in ("", ".", "..") for p in parts):
+            problems.append(Problem(shown, "", "is not a plain path inside templates/"))
+        elif int(size) > MAX_GIT_FILE_BYTES:
+            problems.append(
+                Problem(shown, "", f"is {int(size):,} bytes; files over {MAX_GIT_FILE_BYTES:,} bytes are refused")
+            )
+        else:
+            wanted.append((rel, blob))
+    if problems:
+        raise LibraryError(f"git:{rev}: the templates at this revision cannot be used", problems)
     tmp = Path(tempfile.mkdtemp(prefix="policygen-templates-"))
     try:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, filter="data")
-            else:
-                tar.extractall(tmp)  # noqa: S202  (git archive of the user's own repository)
+        for (rel, _), data in zip(wanted, _read_blobs(root, [b for _, b in wanted]), strict=True):
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as fh:
+                fh.write(data)
         yield tmp / "templates"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+import string
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
@@ -25,11 +26,193 @@ from ..errors import Problem
 
 MISSING: Any = object()
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+# -- text, e-mail addresses and web addresses ---------------------------------------------
+#
+# One definition of each serves the profile schema (``Str``, ``Email``, ``Url``)
+# and the cross-document consistency check, which looks for these values in
+# the rendered documents (``checks/consistency.py``): an address the schema
+# accepts is always found again in the text.
+
+#: RFC 5322 ``atext``: the characters of a dot-atom local part.
+ATEXT = "\\-A-Za-z0-9!#$%&'*+/=?^_`{|}~"
+_LOCAL = rf"[{ATEXT}]+(?:\.[{ATEXT}]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# A domain name of two or more labels whose last label (the top-level domain)
+# is not all digits, so 10.0.0.1 is not a domain name.
+_DOMAIN = rf"(?:{_LABEL}\.)+(?![0-9]+(?![A-Za-z0-9-])){_LABEL}"
+_EMAIL_FULL = re.compile(rf"(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})", re.ASCII)
+# Path, query and fragment: RFC 3986 unreserved, reserved and percent characters.
+_URL_REST = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
+_URL_FULL = re.compile(
+    rf"(?i:https?)://(?P<host>{_DOMAIN})(?::(?P<port>[0-9]{{1,5}}))?(?:[/?#]{_URL_REST}*)?", re.ASCII
 )
-_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_IP_HOST = re.compile(r"\[.*\]|[0-9.]+|.*:.*:.*", re.S)
+
+#: Where a value may start and end inside running text (scanning, not validating).
+_EMAIL_AT = re.compile(rf"{_LOCAL}@{_DOMAIN}(?![A-Za-z0-9-])", re.ASCII)
+_LOCAL_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~.")
+_URL_SCAN = re.compile(rf"(?i:https?)://{_DOMAIN}(?::[0-9]{{1,5}})?(?:[/?#]{_URL_REST}*)?(?![A-Za-z0-9-])", re.ASCII)
+
+EMAIL_RULE = (
+    "ASCII name@domain: the part before @ may use letters, digits, dots (not first, last or doubled) and "
+    "! # $ % & ' * + - / = ? ^ _ ` { | } ~ (RFC 5322); the domain is a domain name of two or more labels "
+    "(p.example, a.b.x); IP addresses and quoted names are refused"
+)
+URL_RULE = (
+    "http:// or https:// followed by a domain name (no IP address, user name or password), an optional port, "
+    "and an optional path, query or fragment in ASCII (percent-encode anything else)"
+)
+
+
+def email_problem(text: str) -> str | None:
+    """Return why ``text`` is not an email address policygen accepts (:data:`EMAIL_RULE`), or None."""
+    if len(text) > 254:
+        return f"is {len(text)} characters long; an email address has at most 254"
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        return f"{text!r} is not an email address; expected name@domain.example"
+    if _EMAIL_FULL.fullmatch(text) is not None:
+        return None if len(local) <= 64 else f"{text!r} has {len(local)} characters before the @; at most 64"
+    if _IP_HOST.fullmatch(domain):
+        return f"{text!r} uses an IP address as its domain; use a domain name (name@domain.example)"
+    odd = sorted({c for c in local if not re.fullmatch(f"[{ATEXT}.]", c)})
+    if odd:
+        shown = " ".join(repr(c) for c in odd[:5])
+        return (
+            f"{text!r}: the part before the @ contains {shown}, which an address cannot use unquoted "
+            "(allowed: letters, digits, dots and ! # $ % & ' * + - / = ? ^ _ ` { | } ~); quoted names are refused"
+        )
+    if re.fullmatch(_LOCAL, local, re.ASCII) is None:
+        return f"{text!r}: the part before the @ must not start or end with a dot or have two dots in a row"
+    return (
+        f"{text!r}: {domain!r} is not a domain name; expected two or more labels of ASCII letters, digits "
+        "and inner hyphens, separated by dots (name@domain.example)"
+    )
+
+
+def url_problem(text: str) -> str | None:
+    """Return why ``text`` is not a web address policygen accepts, or None when it is one."""
+    m = _URL_FULL.fullmatch(text)
+    if m is None:
+        scheme, sep, rest = text.partition("://")
+        host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if sep and scheme.lower() in ("http", "https"):
+            if "@" in host:
+                return f"{text!r} contains a user name or password; give the plain address"
+            bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+            if _IP_HOST.fullmatch(bare):
+                return f"{text!r} uses an IP address; use a domain name (https://www.example.org)"
+        return f"{text!r} is not a web address; expected {URL_RULE}"
+    port = m.group("port")
+    if port is not None and not 0 < int(port) < 65536:
+        return f"{text!r} has port {port}; ports run from 1 to 65535"
+    return None
+
+
+def find_emails(text: str) -> list[str]:
+    """Return the email addresses (by the grammar :func:`email_problem` accepts) in running text.
+
+    An address starts where the run of local-part characters before its @
+    starts (so ``o'neil@p.example`` is found whole); the scan goes from each
+    @, so it costs little on long text.
+    """
+    out = []
+    at = text.find("@")
+    while at > 0:
+        start = at
+        while start > 0 and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        m = _EMAIL_AT.match(text, start)
+        if m is not None:
+            out.append(m.group())
+        at = text.find("@", max(at + 1, m.end() if m else 0))
+    return out
+
+
+def find_urls(text: str) -> list[str]:
+    """Return the web addresses (by the grammar :func:`url_problem` accepts) in running text.
+
+    Punctuation that ends a sentence or closes a bracket around an address
+    (``.``, ``,``, ``;``, ``)``, quotes, ...) is not part of it.
+    """
+    out = []
+    for url in _URL_SCAN.findall(text):
+        while url and url[-1] in ".,;:!?'\")]":
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break
+            if url[-1] == "]" and url.count("[") >= url.count("]"):
+                break
+            url = url[:-1]
+        out.append(url)
+    return out
+
+
+def find_value(text: str, value: str, *, email: bool) -> list[tuple[int, int]]:
+    """Return the (start, end) spans where ``value`` stands on its own in ``text`` (case-insensitive).
+
+    An e-mail address stands on its own when no letter, digit or one of
+    ``. _ % + -`` comes right before it, and no domain character right after
+    it; a web address when no letter or digit comes right before it and no
+    character of a longer path right after it (sentence punctuation may).
+    """
+    low, v = text.lower(), value.lower()
+    spans = []
+    start = low.find(v)
+    while start >= 0 and v:
+        end = start + len(v)
+        before = low[start - 1] if start else " "
+        after = low[end : end + 2]
+        if email:
+            ok = not (before.isascii() and (before.isalnum() or before in "._%+-"))
+            ok = ok and not (after[:1].isascii() and (after[:1].isalnum() or after[:1] == "-"))
+            ok = ok and not (after[:1] == "." and after[1:2].isascii() and after[1:2].isalnum())
+        else:
+            ok = not (before.isascii() and before.isalnum())
+            nxt = after[:1]
+            ok = ok and (not nxt or not re.fullmatch(_URL_REST, nxt) or nxt in ".,;:!?')]")
+            ok = ok and not (nxt in ".,;:!?" and re.fullmatch(_URL_REST, after[1:2] or " ") is not None)
+        if ok:
+            spans.append((start, end))
+        start = low.find(v, start + 1)
+    return spans
+
+
+#: Characters no profile or library text may contain, by reason.
+_NONCHARS = "\ufdd0-\ufdef" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
+_FORBIDDEN = re.compile(
+    "(?P<control>[\x00-\x08\x0b-\x1f\x7f-\x9f])"
+    "|(?P<newline>[\t\n])"
+    "|(?P<bidi>[\u202a-\u202e\u2066-\u2069])"
+    f"|(?P<nonchar>[{_NONCHARS}])"
+    "|(?P<surrogate>[\ud800-\udfff])"
+)
+_WHY = {
+    "control": "a control character",
+    "newline": "a control character (line break or tab)",
+    "bidi": "a bidirectional override or isolate character (it can reverse the text around it)",
+    "nonchar": "a Unicode noncharacter",
+    "surrogate": "a lone surrogate (not a character)",
+}
+
+
+def text_problem(text: str, *, multiline: bool = False) -> str | None:
+    """Return why ``text`` cannot appear in a document, or None.
+
+    Refused everywhere: C0 and C1 control characters, Unicode noncharacters
+    (U+FDD0 to U+FDEF and the last two code points of every plane), lone
+    surrogates, and the bidirectional embedding, override and isolate
+    characters U+202A to U+202E and U+2066 to U+2069. Tab and line breaks are
+    allowed in ``multiline`` text only.
+    """
+    for m in _FORBIDDEN.finditer(text):
+        kind = m.lastgroup or "control"
+        if kind == "newline" and multiline:
+            continue
+        ch = m.group()
+        where = f" at position {m.start() + 1}" if len(text) > 1 else ""
+        hint = "; use one line of text" if kind == "newline" else ""
+        return f"contains {_WHY[kind]}, U+{ord(ch):04X}{where}{hint}"
+    return None
 
 
 def did_you_mean(value: object, choices: Iterable[str]) -> str:
@@ -147,9 +330,9 @@ class Str(Field):
         if len(text) > self.max_len:
             ck.add(path, f"is {len(text)} characters long; at most {self.max_len} allowed")
             return MISSING
-        bad = _CONTROL.search(text) if self.multiline else re.search(r"[\x00-\x1f\x7f]", text)
+        bad = text_problem(text, multiline=self.multiline)
         if bad:
-            ck.add(path, f"contains a control character ({bad.group()!r}); use one line of text")
+            ck.add(path, bad)
             return MISSING
         return self.extra_check(text, ck, path)
 
@@ -159,25 +342,27 @@ class Str(Field):
 
 
 class Email(Str):
-    """An email address."""
+    """An e-mail address (see :data:`EMAIL_RULE`)."""
 
     type_name = "an email address (name@example.com)"
 
     def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:  # noqa: D102
-        if not _EMAIL.match(text):
-            ck.add(path, f"{text!r} is not an email address; expected name@domain.example")
+        bad = email_problem(text)
+        if bad:
+            ck.add(path, bad)
             return MISSING
         return text
 
 
 class Url(Str):
-    """An http or https URL."""
+    """An http or https URL (see :data:`URL_RULE`)."""
 
     type_name = "an http:// or https:// URL"
 
     def extra_check(self, text: str, ck: Checker, path: tuple) -> Any:  # noqa: D102
-        if not _URL.match(text):
-            ck.add(path, f"{text!r} is not a web address; expected {self.type_name}")
+        bad = url_problem(text)
+        if bad:
+            ck.add(path, bad)
             return MISSING
         return text
 

@@ -35,6 +35,11 @@ class _Base(_CBase):  # type: ignore[misc, valid-type]
 
 MAX_BYTES = 1024 * 1024
 
+#: Deepest nesting of lists and mappings accepted. Profiles and front matter
+#: need a handful of levels; a limit far below Python's recursion limit keeps
+#: every later step (indexing, constructing, validating) safe.
+MAX_DEPTH = 64
+
 
 class YamlProblem(Exception):
     """A file is not readable YAML data; carries the located problem."""
@@ -93,8 +98,11 @@ def parse_yaml(text: str, shown: str, *, line_offset: int = 0) -> tuple[Any, dic
             raise YamlProblem(Problem(shown, "", f"invalid YAML{col}: {what}", line)) from None
         except yaml.YAMLError as exc:
             raise YamlProblem(Problem(shown, "", f"invalid YAML: {exc}")) from None
+        except RecursionError:
+            raise YamlProblem(_too_deep(shown, None)) from None
         if node is None:
             return None, {}
+        _check_depth(node, shown, line_offset)
         lines: dict[tuple, int] = {}
         _index(node, (), lines, shown, line_offset, set())
         try:
@@ -110,6 +118,27 @@ def parse_yaml(text: str, shown: str, *, line_offset: int = 0) -> tuple[Any, dic
         return data, lines
     finally:
         loader.dispose()
+
+
+def _too_deep(shown: str, line: int | None) -> Problem:
+    return Problem(shown, "", f"lists and mappings are nested more than {MAX_DEPTH} levels deep", line)
+
+
+def _check_depth(root: yaml.Node, shown: str, off: int) -> None:
+    """Refuse documents nested deeper than :data:`MAX_DEPTH`, without recursion."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode) or id(node) in seen:
+            continue  # aliases are refused by _index
+        seen.add(id(node))
+        if depth >= MAX_DEPTH:
+            raise YamlProblem(_too_deep(shown, node.start_mark.line + 1 + off))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((n, depth + 1) for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((n, depth + 1) for n in node.value)
 
 
 def _index(node: yaml.Node, path: tuple, lines: dict[tuple, int], shown: str, off: int, seen_nodes: set) -> None:

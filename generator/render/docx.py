@@ -26,7 +26,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 
-from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, plain_text
+from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, plain_text, safe_href
 from ..library.templating import Templates
 
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -204,9 +204,10 @@ def _field(instr: str, shown: str) -> str:
 def _spans(spans: tuple[Span, ...]) -> str:
     out = []
     for s in spans:
-        out.append(_run(s.text, bold=s.bold, italic=s.italic, code=s.code, link=bool(s.href)))
-        if s.href and s.href not in s.text and not s.href.startswith("mailto:"):
-            out.append(_run(f" ({s.href})"))
+        href = safe_href(s.href)
+        out.append(_run(s.text, bold=s.bold, italic=s.italic, code=s.code, link=bool(href)))
+        if href and href not in s.text and not href.startswith(("mailto:", "#")):
+            out.append(_run(f" ({href})"))
     return "".join(out)
 
 
@@ -350,8 +351,8 @@ def _footer(document: DocxDocument, doc: Document) -> None:
 
 def _properties(document: DocxDocument, doc: Document) -> None:
     props = document.core_properties
-    props.title = f"{doc.title} — {doc.company}"
-    props.subject = doc.meta["document"]
+    props.title = _XML_BAD.sub("", f"{doc.title} — {doc.company}")[:255]
+    props.subject = _XML_BAD.sub("", doc.meta["document"])[:255]
     props.author = "policygen"
     props.last_modified_by = "policygen"
     props.comments = f"{doc.meta['draft']}. Clause library {doc.library_name} {doc.library_version}."[:255]

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table
+from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, safe_href
 from ..library.templating import Templates, make_env
 
 
@@ -29,8 +29,9 @@ def spans_html(spans: tuple[Span, ...]) -> str:
             text = f"<em>{text}</em>"
         if s.bold:
             text = f"<strong>{text}</strong>"
-        if s.href:
-            text = f'<a href="{escape(s.href)}">{text}</a>'
+        href = safe_href(s.href)
+        if href:
+            text = f'<a href="{escape(href)}">{text}</a>'
         out.append(text)
     return "".join(out)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table
+from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, safe_href
 from ..library.templating import Templates
 
 _INLINE = re.compile(r"([\\`*_\[\]<>])")
@@ -32,8 +32,9 @@ def spans_md(spans: tuple[Span, ...]) -> str:
             text = f"**{text}**"
         elif s.italic:
             text = f"*{text}*"
-        if s.href:
-            href = f"<{s.href}>" if re.search(r"[\s()]", s.href) else s.href
+        href = safe_href(s.href)
+        if href:
+            href = f"<{href}>" if re.search(r"[\s()<>]", href) else href
             text = f"[{text}]({href})"
         out.append(text)
     md = "".join(out)

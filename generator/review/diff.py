@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..documents import Decision, Templates, load_templates, select
+from ..documents import Decision, Templates, load_templates, safe_href, select
 from ..library import Clause, Library
 from ..profile import Profile
 from ..profile import vocabulary as V
-from ..render.markdown import escape as md_escape
+from ..render.markdown import escape
 from .classify import (
     CLASSES,
     EDITORIAL,
@@ -42,7 +42,18 @@ from .classify import (
     worst,
 )
 
-__all__ = ["CLASSES", "ClauseChange", "DiffResult", "classify", "diff_decisions", "library_vocabulary"]
+__all__ = [
+    "CLASSES",
+    "ClauseChange",
+    "DiffResult",
+    "classify",
+    "diff_decisions",
+    "library_vocabulary",
+    "md_cell",
+    "md_code",
+    "md_text",
+    "md_url",
+]
 
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -67,6 +78,41 @@ def library_vocabulary(*libraries: Library, templates: Iterable[Templates] = ())
         for sk in t.skeletons.values():
             words.update(w.lower() for w in _WORD.findall(str(sk.data)))
     return Vocabulary(tuple(sorted(names)), frozenset(words))
+
+
+# Line breaks, controls, bidi overrides and invisible format characters.
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def md_text(value: object) -> str:
+    """Escape a value that came from input (file name, clause title, id, reason) for review Markdown.
+
+    Escaped as the document renderers escape text (``render.markdown.escape``),
+    so ``<img ...>``, ``<!--`` or ``[x](javascript:...)`` in a profile's file
+    name is shown, never run or hidden; also, line breaks, control, bidi and
+    invisible format characters are shown as ``U+XXXX``, so a value cannot
+    start a new Markdown block, reorder its line or drive a terminal.
+    """
+    return escape(_HIDDEN.sub(lambda m: f"U+{ord(m.group()):04X}", str(value)))
+
+
+def md_cell(value: object) -> str:
+    """Escape a value for a Markdown table cell (:func:`md_text`, and ``|``)."""
+    return md_text(value).replace("|", "\\|")
+
+
+def md_code(value: object) -> str:
+    """Show an identifier as inline code, or as escaped text when it cannot be one safely."""
+    text = str(value)
+    if not text or "`" in text or _HIDDEN.search(text) or text != text.strip():
+        return md_text(text)
+    return f"`{text}`"
+
+
+def md_url(url: object) -> str:
+    """Show a web address as an autolink when it is a safe link (``safe_href``), else as escaped text."""
+    text = str(url)
+    return f"<{text}>" if safe_href(text) and not re.search(r"[<>\s]", text) else md_text(text)
 
 
 @dataclass
@@ -624,10 +670,10 @@ def summary_json(results: list[DiffResult]) -> dict[str, Any]:
 
 
 def _cite_md(c: dict) -> str:
-    text = f"{md_escape(c['source'])} {md_escape(c['pinpoint'])} <{md_escape(c['url'])}>"
-    text += f" [{_VERIFIED.get(c['verified'], md_escape(str(c['verified'])))}]"
+    text = f"{md_text(c['source'])} {md_text(c['pinpoint'])} {md_url(c['url'])}"
+    text += f" [{_VERIFIED.get(c['verified'], md_text(str(c['verified'])))}]"
     if c.get("note"):
-        text += f" — note: {md_escape(' '.join(str(c['note']).split()))}"
+        text += f" — note: {md_text(' '.join(str(c['note']).split()))}"
     return text
 
 
@@ -635,19 +681,19 @@ def change_lines(ch: ClauseChange, profiles: list[str] | None = None) -> list[st
     """Return the Markdown lines of one change (every input value escaped)."""
     number = ch.new_number or ch.old_number or "-"
     version = f"{ch.old_version or '—'} → {ch.new_version or '—'}"
-    head = f"- **{md_escape(number)} {md_escape(ch.title)}** ({md_escape(ch.id)}): {ch.kind}, *{ch.classification}*"
+    head = f"- **{md_text(number)} {md_text(ch.title)}** ({md_text(ch.id)}): {ch.kind}, *{ch.classification}*"
     if ch.kind != "skeleton":
-        head += f"; version {md_escape(version)}"
+        head += f"; version {md_text(version)}"
     if profiles is not None:
         head += f"; {plural(len(profiles), 'profile')}"
     if ch.warnings:
         head += "; **version not bumped**"
     lines = [head]
     if ch.old_id:
-        lines.append(f"    - renamed from {md_escape(ch.old_id)}")
-    lines += [f"    - {md_escape(f)}" for f in ch.field_changes]
-    lines += [f"    - {md_escape(r)}" for r in ch.reasons]
-    lines += [f"    - warning: {md_escape(w)}" for w in ch.warnings]
+        lines.append(f"    - renamed from {md_text(ch.old_id)}")
+    lines += [f"    - {md_text(f)}" for f in ch.field_changes]
+    lines += [f"    - {md_text(r)}" for r in ch.reasons]
+    lines += [f"    - warning: {md_text(w)}" for w in ch.warnings]
     if ch.old_citations == ch.new_citations:
         lines += [f"    - cites: {_cite_md(c)}" for c in ch.new_citations]
     else:
@@ -658,11 +704,11 @@ def change_lines(ch: ClauseChange, profiles: list[str] | None = None) -> list[st
             if c not in ch.old_citations:
                 lines.append(f"    - citation added: {_cite_md(c)}")
     if ch.rationale:
-        lines.append(f"    - rationale: {md_escape(' '.join(ch.rationale.split()))}")
-    lines += [f"    - commit: {md_escape(s)}" for s in ch.commits]
+        lines.append(f"    - rationale: {md_text(' '.join(ch.rationale.split()))}")
+    lines += [f"    - commit: {md_text(s)}" for s in ch.commits]
     lines.append(f"    - consequence: {ch.consequence}")
     if profiles:
-        names = ", ".join(md_escape(_stem(p)) for p in profiles)
+        names = ", ".join(md_text(_stem(p)) for p in profiles)
         lines.append(f"    - profiles: {names}")
     return lines
 
@@ -674,10 +720,14 @@ def _stem(path: str) -> str:
 
 
 def summary_markdown(results: list[DiffResult]) -> str:
-    """Return a reviewer's summary: each change once, grouped by jurisdiction, then obligation."""
+    """Return a reviewer's summary: each change once, grouped by jurisdiction, then obligation.
+
+    Every value from input is escaped (:func:`md_text`): this text is written
+    to ``summary.md`` and printed by ``policygen diff``.
+    """
     lines = []
     if results:
-        lines.append(f"# Clause changes: {md_escape(results[0].old_label)} → {md_escape(results[0].new_label)}")
+        lines.append(f"# Clause changes: {md_text(results[0].old_label)} → {md_text(results[0].new_label)}")
     lines.append("")
     lines.append(
         "Draft for legal review. Classes: **substantive** (duty, deadline, recipient, scope, citation or a "
@@ -695,16 +745,16 @@ def summary_markdown(results: list[DiffResult]) -> str:
     ]
     warnings = sorted({w for r in results for w in r.warnings()})
     if warnings:
-        lines += ["", "**Warnings:**", ""] + [f"- {md_escape(w)}" for w in warnings]
+        lines += ["", "**Warnings:**", ""] + [f"- {md_text(w)}" for w in warnings]
     by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for e in entries:
         by_group.setdefault(_group_key(e["change"]), []).append(e)
     last_where = None
     for (where, what), items in sorted(by_group.items(), key=lambda kv: (kv[0][0] == "All jurisdictions", kv[0])):
         if where != last_where:
-            lines += ["", f"## {md_escape(where)}"]
+            lines += ["", f"## {md_text(where)}"]
             last_where = where
-        lines += ["", f"### {md_escape(what)}", ""]
+        lines += ["", f"### {md_text(what)}", ""]
         for e in items:
             lines += change_lines(e["change"], e["profiles"])
     return "\n".join(lines).strip() + "\n"

@@ -24,6 +24,7 @@ rationale, so counsel can reply in Word.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ..library.templating import Templates
@@ -161,6 +162,16 @@ class _Revisions:
         return f'w:id="{n}" w:author="{AUTHOR}" w:date="{self.date}"'
 
 
+# Characters XML 1.0 cannot hold; file names and clause text may contain them.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str, limit: int | None = None) -> str:
+    """Return ``text`` without characters XML cannot hold, cut to ``limit`` (core properties hold 255)."""
+    text = _XML_BAD.sub("\ufffd", text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _runs(u: RUnit, rev: _Revisions) -> str:
     out = []
     for op, text, (bold, italic, code, href) in u.segments:
@@ -170,7 +181,7 @@ def _runs(u: RUnit, rev: _Revisions) -> str:
             if k:
                 xml += "<w:r><w:tab/></w:r>"
             if part:
-                xml += _run(part, bold=bold or u.header, italic=italic, code=code, link=bool(href))
+                xml += _run(_xml(part), bold=bold or u.header, italic=italic, code=code, link=bool(href))
         if op == "-":
             xml = xml.replace("<w:t ", "<w:delText ").replace("</w:t>", "</w:delText>")
             xml = xml.replace("<w:tab/>", "<w:tab/>")
@@ -197,20 +208,20 @@ def render_redline_docx(
     cover = cover or RedlineCover(title, "old", "new", subtitle)
     document = _open_reference(templates)
     props = document.core_properties
-    props.title = title[:255]
-    props.subject = subtitle[:255]
+    props.title = _xml(title, 255)
+    props.subject = _xml(subtitle, 255)
     props.author = AUTHOR
     props.last_modified_by = AUTHOR
     props.comments = "Redline for legal review. Draft — not legal advice."
     props.created = props.modified = props.last_printed = FIXED_TIME
     props.revision = 1
     footer = document.sections[0].footer.paragraphs[0]
-    footer.text = f"Draft — not legal advice · {subtitle}"
+    footer.text = _xml(f"Draft — not legal advice · {subtitle}")
     rev = _Revisions(cover.date)
     body = _Body(document)
-    body.paragraph("Title", _run(cover.title))
+    body.paragraph("Title", _run(_xml(cover.title)))
     for line in cover.lines():
-        body.paragraph("Cover Meta", _run(line))
+        body.paragraph("Cover Meta", _run(_xml(line)))
     body.paragraph(None, '<w:r><w:br w:type="page"/></w:r>')
     units, marks = plan(units)
     num_ids: dict[tuple[int, str], int | None] = {}
@@ -245,8 +256,8 @@ def _comment(document, notes: list[str], date: str) -> int:  # type: ignore[no-u
     """Add a Word comment holding the review notes; return its id."""
     import datetime as dt
 
-    comment = document.comments.add_comment(notes[0], author=AUTHOR, initials="pg")
+    comment = document.comments.add_comment(_xml(notes[0]), author=AUTHOR, initials="pg")
     for note in notes[1:]:
-        comment.add_paragraph(note)
+        comment.add_paragraph(_xml(note))
     comment._comment_elm.date = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
     return comment.comment_id

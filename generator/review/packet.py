@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 from ..documents import Decision, Document, Templates, assemble, quick_reference, routing_table, select
+from ..errors import OutputError
 from ..library import Clause, Library
 from ..library.revisions import Side
 from ..output import safe_name
@@ -31,6 +33,10 @@ from .diff import (
     diff_decisions,
     grouped,
     library_vocabulary,
+    md_cell,
+    md_code,
+    md_text,
+    md_url,
     plural,
     summary_json,
     summary_markdown,
@@ -216,6 +222,18 @@ def _page(title: str, body: str) -> str:
     )
 
 
+#: A packet file name: folders and names of safe characters, none starting with "." (so no "..").
+_SAFE_REL = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+
+
+def _checked(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Refuse any file name that could leave the output folder (defence in depth: names come from ids)."""
+    for name in files:
+        if not _SAFE_REL.match(name):
+            raise OutputError(f"Refusing to write {name!r}: not a plain relative name inside the output folder")
+    return files
+
+
 def diff_files(reviews: list[ProfileReview], progress: Callable[[], None] | None = None) -> dict[str, bytes]:
     """Return the files ``policygen diff -o DIR`` writes."""
     results = [r.result for r in reviews]
@@ -245,7 +263,7 @@ def diff_files(reviews: list[ProfileReview], progress: Callable[[], None] | None
             files[f"{prefix}{doc}.docx"] = render_redline_docx(units, heading, label, cover=cover, templates=templates)
         if progress is not None:
             progress()
-    return files
+    return _checked(files)
 
 
 IMPACT_HEADERS = ["profile", "document", "gains", "loses", "text_changed", *(c.replace("-", "_") for c in CLASSES)]
@@ -268,11 +286,24 @@ def impact_table(reviews: list[ProfileReview]) -> tuple[list[str], list[list[str
     return IMPACT_HEADERS, rows
 
 
+#: Line breaks, controls, bidi overrides and invisible format characters (as ``diff.md_text`` shows them).
+_CSV_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _csv_cell(value: str) -> str:
+    """Return a CSV cell a spreadsheet shows as text: hidden characters as ``U+XXXX``, no formula.
+
+    A profile's file name is input: one starting with ``=``, ``+``, ``-`` or
+    ``@`` would run as a formula when ``impact.csv`` is opened, so it gets a
+    leading ``'``.
+    """
+    text = _CSV_HIDDEN.sub(lambda m: f"U+{ord(m.group()):04X}", value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _impact_files(reviews: list[ProfileReview]) -> dict[str, bytes]:
     import csv
     import io
-
-    from ..render.markdown import escape as md_escape
 
     headers, rows = impact_table(reviews)
     affected = sorted({row[0] for row in rows})
@@ -280,13 +311,13 @@ def _impact_files(reviews: list[ProfileReview]) -> dict[str, bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([_csv_cell(x) for x in row] for row in rows)
     md = ["# Impact matrix", "", f"{len(affected)} of {plural(len(reviews), 'profile')} change.", ""]
     if rows:
         md += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        md += ["| " + " | ".join(md_escape(x).replace("|", "\\|") or "—" for x in row) + " |" for row in rows]
+        md += ["| " + " | ".join(md_cell(x) or "—" for x in row) + " |" for row in rows]
     if unaffected:
-        md += ["", "No effect: " + ", ".join(md_escape(x) for x in unaffected) + "."]
+        md += ["", "No effect: " + ", ".join(md_text(x) for x in unaffected) + "."]
     return {
         "impact.csv": buf.getvalue().encode(),
         "impact.md": ("\n".join(md) + "\n").encode(),
@@ -315,21 +346,17 @@ def packet_files(
     progress: Callable[[], None] | None = None,
 ) -> dict[str, bytes]:
     """Return the review packet: diff files plus impact, citations and stale clauses."""
-    from ..render.markdown import escape as md_escape
-
     files = diff_files(reviews, progress)
     files.update(_impact_files(reviews))
     cites = changed_citations(old, new)
     lines = ["# Citations that changed", ""]
 
     def cite(c: dict) -> str:
-        text = (
-            f"{md_escape(c['source'])} {md_escape(c['pinpoint'])} <{md_escape(c['url'])}> ({md_escape(c['verified'])})"
-        )
-        return text + (f" — note: {md_escape(' '.join(str(c['note']).split()))}" if c.get("note") else "")
+        text = f"{md_text(c['source'])} {md_text(c['pinpoint'])} {md_url(c['url'])} ({md_text(c['verified'])})"
+        return text + (f" — note: {md_text(' '.join(str(c['note']).split()))}" if c.get("note") else "")
 
     for entry in cites:
-        lines.append(f"- {md_escape(entry['id'])}")
+        lines.append(f"- {md_code(entry['id'])}")
         lines += [f"    - old: {cite(c)}" for c in entry["removed"]]
         lines += [f"    - new: {cite(c)}" for c in entry["added"]]
     if not cites:
@@ -338,15 +365,14 @@ def packet_files(
     stale = [c for c in new.clauses.values() if (today - c.meta["last_reviewed"]).days > max_age_days]
     lines = [f"# Clauses due for review (last reviewed more than {max_age_days} days before {today.isoformat()})", ""]
     lines += [
-        f"- {md_escape(c.id)} — {md_escape(c.title)} (last reviewed {c.meta['last_reviewed'].isoformat()})"
-        for c in stale
+        f"- {md_code(c.id)} — {md_text(c.title)} (last reviewed {c.meta['last_reviewed'].isoformat()})" for c in stale
     ]
     if not stale:
         lines.append("None.")
     files["stale.md"] = ("\n".join(lines) + "\n").encode()
     files["README.md"] = (
-        f"# Review packet: {md_escape(old.root)} ({md_escape(old.version)}) → "
-        f"{md_escape(new.root)} ({md_escape(new.version)})\n\n"
+        f"# Review packet: {md_text(old.root)} ({md_text(old.version)}) → {md_text(new.root)} "
+        f"({md_text(new.version)})\n\n"
         "Draft for legal review — not legal advice.\n\n"
         "- `summary.md`, `summary.html`, `summary.json` — every change once, grouped by jurisdiction and "
         "obligation, classified substantive / needs-review / editorial / metadata, with its consequence.\n"
@@ -358,4 +384,4 @@ def packet_files(
         "Sign off with `policygen approve THIS_FOLDER --by NAME`; publish with "
         "`policygen generate --final --approvals approvals.json`.\n"
     ).encode()
-    return files
+    return _checked(files)

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from html import escape as html_escape
 
 from ..documents import Block, Document, ListBlock, Paragraph
-from ..documents.model import Span, Table
+from ..documents.model import Span, Table, safe_href
 from ..render.markdown import escape as md_escape
+from .diff import md_text
 
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 #: Cell separator inside a table-row block's text.
@@ -88,10 +89,13 @@ class RUnit:
 def _spans(spans: tuple[Span, ...] | list[Span]) -> tuple[tuple[str, Style], ...]:
     out: list[tuple[str, Style]] = []
     for s in spans:
-        out.append((s.text, (s.bold, s.italic, s.code, s.href)))
+        # Only a link the documents may carry (safe_href) is a link here too;
+        # any other target is dropped, as the renderers drop it.
+        href = safe_href(s.href)
+        out.append((s.text, (s.bold, s.italic, s.code, href)))
         # The link target, shown as text as the Word documents show it (render/docx.py).
-        if s.href and s.href not in s.text and not s.href.startswith("mailto:"):
-            out.append((f" ({s.href})", PLAIN))
+        if href and href not in s.text and not href.startswith("mailto:"):
+            out.append((f" ({href})", PLAIN))
     return tuple(out)
 
 
@@ -332,7 +336,11 @@ def _md_inline(u: RUnit, escape_pipes: bool = False) -> list[str]:
 
 def to_markdown(units: list[RUnit], heading: str) -> str:
     """Render a redline as Markdown with inline ``<ins>``/``<del>``."""
-    chunks = [f"<!-- {heading.replace('--', '- -')} -->"]
+    # The heading names input files: it must not close the comment (no ">",
+    # no "--") or break lines. Everything else in a redline is escaped text.
+    shown = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", heading).replace("<", "&lt;").replace(">", "&gt;")
+    shown = re.sub(r"-(?=-)", "- ", shown)
+    chunks = [f"<!-- {shown} -->"]
     prev = ""
     counters: list[int] = []
     last_group = -1
@@ -364,7 +372,7 @@ def to_markdown(units: list[RUnit], heading: str) -> str:
         prev = u.kind
         if u.notes:
             chunks.append(
-                "> **Review note:** " + md_escape(u.notes[0]) + "".join(f"\\\n> {md_escape(n)}" for n in u.notes[1:])
+                "> **Review note:** " + md_text(u.notes[0]) + "".join(f"\\\n> {md_text(n)}" for n in u.notes[1:])
             )
             prev = "note"
     return "\n\n".join(chunks) + "\n"
