@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .checks import check_build
@@ -89,6 +90,8 @@ def build(
     docs: Sequence[str] = ALL_DOCS,
     formats: Sequence[str] = DEFAULT_FORMATS,
     toc_pages: bool | None = False,
+    *,
+    final: bool = False,
 ) -> Build:
     """Select, assemble and render the documents for one profile.
 
@@ -112,6 +115,11 @@ def build(
         table = routing_table(decisions, profile, library)
         generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
+    if final:  # counsel approved: no draft banner or build details on the pages (they stay in the metadata)
+        for document in documents.values():
+            document.disclaimer = []
+            document.meta["final"] = "true"
+            document.meta["footer"] = document.meta["document"]
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
     result = Build(profile, decisions, documents)
     pages = "docx" in formats and want_toc_pages(toc_pages)
@@ -309,6 +317,8 @@ def generate(
     lock: str | Path | None = None,
     allow_drift: bool = False,
     toc_pages: bool | None = None,
+    final: bool = False,
+    approvals: str | Path | None = None,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -332,6 +342,13 @@ def generate(
     """
     if not profiles:
         raise UsageError("No profile given")
+    approved = None
+    if final or approvals is not None:
+        from .review.approvals import read_approvals
+
+        if not (final and approvals is not None):
+            raise UsageError("--final and --approvals go together: publish only what counsel approved")
+        approved = read_approvals(approvals)
     check_choices(docs, ALL_DOCS, "document", "--doc")
     check_choices(formats, ALL_FORMATS, "format", "--format")
     docs = [d for d in ALL_DOCS if d in docs]
@@ -376,7 +393,7 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats, toc_pages)
+        b = build(p, library, templates, docs, formats, toc_pages, final=final)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         kept = kept_files(Path(out_dir) / prefix, list(b.files))
@@ -385,6 +402,16 @@ def generate(
         files.update({prefix + name: data for name, data in b.files.items()})
         if progress is not None:
             progress(p)
+    if approved is not None:
+        from .review.approvals import unapproved
+
+        problems = unapproved(builds, templates, approved)
+        if problems:
+            raise UsageError(
+                f"--final refused: {len(problems)} clause version(s), skeleton(s) or marker(s) not approved; "
+                "nothing was written. Run `policygen review` and `policygen approve` first.",
+                problems,
+            )
     # The documents and a new lockfile are one transaction: every target is
     # checked and staged before anything is replaced, so an unwritable lock
     # path leaves the output folder untouched.
@@ -407,6 +434,35 @@ def explain(profile_path: str | Path, library_dir: str | Path | None = None) -> 
     return select(library, load_profile(profile_path))
 
 
+def _comparison(
+    old_lib: Library, new_lib: Library, old: Any, new: Any, templates: Templates, templates_dir: Any, stack: Any
+) -> Any:
+    """Both sides' skeletons (a ``git:`` side uses the templates at its revision) and facts.
+
+    ``templates`` are those loaded from ``templates_dir`` (or the built-in
+    ones): every side that is not a ``git:`` revision uses them, and a
+    lockfile side was checked against their digest.
+    """
+    from .library.revisions import commit_subjects, side_info, templates_at
+    from .review import Comparison
+
+    def side_templates(spec: Any) -> Templates:
+        if templates_dir is not None:
+            return templates
+        folder = stack.enter_context(templates_at(spec))
+        return templates if folder is None else load_templates(folder)
+
+    return Comparison(
+        old_lib,
+        new_lib,
+        side_templates(old),
+        side_templates(new),
+        side_info(old),
+        side_info(new),
+        commit_subjects(old, new),
+    )
+
+
 def diff(
     old: str | Path | None,
     new: str | Path | None,
@@ -415,18 +471,23 @@ def diff(
     against: str | Path | None = None,
     templates_dir: str | Path | None = None,
     allow_drift: bool = False,
+    progress: Callable[[Profile], None] | None = None,
 ) -> list:
     """Compare documents for legal review; return one ``ProfileReview`` per profile.
 
     ``old`` and ``new`` are library folders, ``git:REV[:PATH]`` or lockfiles.
-    With ``against``, one profile is compared with another on one library
-    (``old``, or the built-in one). A lockfile written by another policygen
-    version or with other templates is refused unless ``allow_drift``.
+    A ``git:`` side also uses the document skeletons (``templates/``) at
+    that revision, unless ``templates_dir`` is given. With ``against``, one
+    profile is compared with another on one library (``old``, or the
+    built-in one). A lockfile written by another policygen version or with
+    other templates is refused unless ``allow_drift``.
 
     Raises:
         PolicyGenError: for bad paths, revisions, profiles or libraries.
     """
-    from .review import review_libraries, review_profiles
+    from contextlib import ExitStack
+
+    from .review import Comparison, review_profile
 
     templates = load_templates(templates_dir)
     source = _sources(templates, allow_drift)
@@ -434,14 +495,32 @@ def diff(
         if len(profiles) != 1 or new is not None:
             raise UsageError("--against compares one --profile with another on one library")
         with source(old) as library:
-            return [review_profiles(library, load_profile(profiles[0]), load_profile(against), templates)]
+            comparison = Comparison(library, library, templates, templates)
+            return [review_profile(comparison, load_profile(profiles[0]), against=load_profile(against))]
     if old is None or new is None:
         raise UsageError("diff needs OLD and NEW (library folders, git:REV or lockfiles)")
-    with source(old) as old_lib, source(new) as new_lib:
+    with ExitStack() as stack:
+        old_lib = stack.enter_context(source(old))
+        new_lib = stack.enter_context(source(new))
         if not profiles:
             raise UsageError("diff needs at least one --profile (or --samples DIR)")
         loaded = [load_profile(p) for p in profiles]
-        return [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
+        comparison = _comparison(old_lib, new_lib, old, new, templates, templates_dir, stack)
+        out = []
+        for p in loaded:
+            out.append(review_profile(comparison, p))
+            if progress is not None:
+                progress(p)
+        return out
+
+
+def diff_output(
+    reviews: list, out_dir: str | Path, *, force: bool = False, progress: Callable[[], None] | None = None
+) -> list[Path]:
+    """Write the summary and redlines of ``diff`` to ``out_dir`` (all or nothing; see ``write_files``)."""
+    from .review import diff_files
+
+    return _write_review_dir(Path(out_dir), diff_files(reviews, progress), force=force)
 
 
 def review_packet(
@@ -455,22 +534,98 @@ def review_packet(
     today: dt.date | None = None,
     max_age_days: int = 365,
     allow_drift: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list, list[Path]]:
     """Write a review packet for OLD -> NEW over several profiles; return (reviews, files written).
 
     OLD and NEW are as for :func:`diff`, ``allow_drift`` too.
+    ``progress`` is called with "compare" after each profile is compared and
+    "render" after each profile's redlines are rendered.
     """
-    from .review import packet_files, review_libraries
+    from contextlib import ExitStack
+
+    from .review import packet_files, review_profile
 
     if not profiles:
         raise UsageError("review needs profiles: --samples DIR or --profile FILE")
     templates = load_templates(templates_dir)
     source = _sources(templates, allow_drift)
     loaded = [load_profile(p) for p in profiles]
-    with source(old) as old_lib, source(new) as new_lib:
-        reviews = [review_libraries(old_lib, new_lib, p, templates) for p in loaded]
-        files = packet_files(reviews, old_lib, new_lib, today=today or dt.date.today(), max_age_days=max_age_days)
-    return reviews, write_files(Path(out_dir), files, force=force)
+    with ExitStack() as stack:
+        old_lib = stack.enter_context(source(old))
+        new_lib = stack.enter_context(source(new))
+        comparison = _comparison(old_lib, new_lib, old, new, templates, templates_dir, stack)
+        reviews = []
+        for p in loaded:
+            reviews.append(review_profile(comparison, p))
+            if progress is not None:
+                progress("compare")
+        files = packet_files(
+            reviews,
+            old_lib,
+            new_lib,
+            today=today or dt.date.today(),
+            max_age_days=max_age_days,
+            progress=(lambda: progress("render")) if progress is not None else None,
+        )
+    return reviews, _write_review_dir(Path(out_dir), files, force=force)
+
+
+#: Files and folders ``diff -o`` and ``review -o`` write; with --force, earlier ones are replaced as a whole.
+_REVIEW_OUTPUTS = ("summary.", "impact.", "citations.md", "stale.md", "README.md", "redline/")
+
+
+def approve(review_dir: str | Path, by: str, *, note: str | None = None, today: dt.date | None = None) -> int:
+    """Record counsel's approval of everything a review packet covers; return the entries added.
+
+    Writes ``REVIEW_DIR/approvals.json`` (schema in docs/diff-format.md),
+    keeping earlier entries.
+
+    Raises:
+        UsageError: when the folder is not a review packet.
+    """
+    from .review.approvals import approve as build_approvals
+
+    target, data, added = build_approvals(review_dir, by, note, today or dt.date.today())
+    write_files(target.parent, {target.name: data}, force=True)
+    return added
+
+
+def _write_review_dir(out_dir: Path, files: dict[str, bytes], *, force: bool) -> list[Path]:
+    """Write a diff or review folder all or nothing; with ``force``, earlier outputs go (other files stay).
+
+    The new folder is written beside the old one with ``write_files`` (the
+    writer ``generate`` uses), files the tool did not write (such as
+    ``approvals.json``) are carried over, and the two folders are swapped,
+    so stale redlines never sit next to new ones and a failure leaves the
+    old folder exactly as it was.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    if not force or not out_dir.is_dir():
+        return write_files(out_dir, files, force=force)
+    keep: dict[str, bytes] = {}
+    for path in sorted(out_dir.rglob("*")):
+        rel = path.relative_to(out_dir).as_posix()
+        if path.is_file() and not path.is_symlink() and not rel.startswith(_REVIEW_OUTPUTS) and rel not in files:
+            keep[rel] = path.read_bytes()
+    parent = out_dir.resolve().parent
+    staging = Path(tempfile.mkdtemp(prefix=".policygen-review-", dir=parent))
+    try:
+        write_files(staging / "new", {**keep, **files}, force=False)
+        os.replace(out_dir, staging / "old")
+        os.replace(staging / "new", out_dir)
+    except OSError as exc:
+        from .errors import OutputError
+
+        if not out_dir.exists() and (staging / "old").exists():
+            os.replace(staging / "old", out_dir)
+        raise OutputError(f"Cannot write to {out_dir}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / rel for rel in files]
 
 
 def _sources(templates: Templates, allow_drift: bool) -> Callable:

@@ -201,6 +201,18 @@ def cli() -> None:
     help="Fill in the page numbers of the Word contents with a LibreOffice layout pass (a few seconds). "
     "Default: when LibreOffice is installed.",
 )
+@click.option(
+    "--final",
+    is_flag=True,
+    help="Publishable documents: no draft banner or build details on the pages (kept in the metadata). "
+    "Needs --approvals; refused unless every clause version and skeleton is approved.",
+)
+@click.option(
+    "--approvals",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="approvals.json written by `policygen approve` (with --final).",
+)
 @library_option
 @templates_option
 def generate(
@@ -213,6 +225,8 @@ def generate(
     lock: Path | None,
     allow_drift: bool,
     toc_pages: bool | None,
+    final: bool,
+    approvals: Path | None,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -228,6 +242,7 @@ def generate(
         policygen generate samples/pixelpals.yaml -o out
         policygen generate samples/*.yaml -o out --format md,html
         policygen generate profile.yaml -o out --lock policygen.lock.json
+        policygen generate profile.yaml -o site --final --approvals review/approvals.json
     """
     from . import api
 
@@ -254,6 +269,8 @@ def generate(
             lock=lock,
             allow_drift=allow_drift,
             toc_pages=toc_pages,
+            final=final,
+            approvals=approvals,
         )
     finally:
         if bar is not None:
@@ -269,7 +286,10 @@ def generate(
             click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
             _assumptions(b.assumptions)
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
-        click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
+        if final:
+            click.echo("Final documents: every clause version and skeleton in them is approved in the approvals file.")
+        else:
+            click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -543,6 +563,7 @@ def _with(options: list) -> Any:
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), help="Write summary and redlines here.")
 @click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--strict", is_flag=True, help="A substantive change without a clause version bump is an error.")
 @allow_drift_option
 @templates_option
 @click.pass_context
@@ -556,21 +577,25 @@ def diff(
     out_dir: Path | None,
     force: bool,
     as_json: bool,
+    strict: bool,
     allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
     """Show what changes in a profile's documents between two clause libraries.
 
-    OLD and NEW are library folders, git revisions of this repository
-    (git:HEAD~1, git:v1.2, or git:REV:path/to/clauses) read without touching
-    the working tree, or lockfiles from `generate --lock` (written by this
-    version with the same templates, unless --allow-drift). Prints a
-    clause-level summary: clauses added, removed, moved and changed, each
-    classified substantive, editorial or metadata, with a suggested
-    consequence. With -o DIR it also writes summary.{md,html,json} and a
-    word-level redline per changed document in Markdown, HTML and Word
-    (native tracked changes). Exit status as diff(1): 0 no differences,
-    1 differences, 2 error.
+    OLD and NEW are library folders, lockfiles from `generate --lock`
+    (written by this version with the same templates, unless --allow-drift),
+    or git revisions of the repository around the current folder
+    (git:HEAD~1, git:main, git:REV:path/to/clauses), read without touching
+    the working tree; git: needs a git clone with that history, and a git:
+    side also uses the document skeletons (templates/) at that revision.
+    Prints each change once, grouped by jurisdiction and obligation,
+    classified substantive, needs-review, editorial (proven harmless) or
+    metadata, with a suggested consequence. With -o DIR it also writes
+    summary.{md,html,json} and a redline per changed document in Markdown,
+    HTML and Word (native tracked changes). Exit status as diff(1): 0 no
+    differences, 1 differences, 2 error; with --strict, a substantive change
+    whose clause version was not raised is an error.
 
     \b
     Example:
@@ -579,15 +604,28 @@ def diff(
         policygen diff --profile us.yaml --against us-uk.yaml
     """
     from . import api
-    from .output import write_files
-    from .review import diff_files, summary_json, summary_markdown
+    from .review import summary_json, summary_markdown
 
-    reviews = api.diff(
-        old, new, _profiles(profiles, samples), against=against, templates_dir=templates_dir, allow_drift=allow_drift
-    )
+    chosen = _profiles(profiles, samples)
+    with _bar(len(chosen), "Comparing") as step:
+        reviews = api.diff(
+            old,
+            new,
+            chosen,
+            against=against,
+            templates_dir=templates_dir,
+            allow_drift=allow_drift,
+            progress=lambda _p: step(),
+        )
     results = [r.result for r in reviews]
+    warnings = sorted({w for r in results for w in r.warnings()})
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if strict and warnings:
+        raise UsageError(f"{len(warnings)} substantive change(s) without a version bump (--strict)")
     if out_dir is not None:
-        written = write_files(out_dir, diff_files(reviews), force=force)
+        with _bar(len(reviews), "Writing redlines") as step:
+            written = api.diff_output(reviews, out_dir, force=force, progress=step)
         click.echo(f"Wrote {len(written)} files to {out_dir}/", err=True)
     if as_json:
         click.echo(json.dumps(summary_json(results), indent=2, ensure_ascii=False))
@@ -596,12 +634,30 @@ def diff(
     ctx.exit(1 if any(r.changes for r in results) else 0)
 
 
+class _bar:
+    """A progress bar on a terminal (stderr); nothing otherwise."""
+
+    def __init__(self, length: int, label: str) -> None:
+        self.bar = None
+        if length > 1 and sys.stderr.isatty():
+            self.bar = click.progressbar(length=length, label=label, file=sys.stderr)
+
+    def __enter__(self) -> Any:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return lambda *_a: self.bar.update(1) if self.bar is not None else None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("old")
 @click.argument("new")
 @_with(profile_options)
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for the packet.")
-@click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
+@click.option("--force", is_flag=True, help="Replace an earlier packet in --out (files policygen did not write stay).")
 @click.option(
     "--max-age",
     type=_Int(1, 36500),
@@ -610,6 +666,7 @@ def diff(
     help="List clauses whose last_reviewed is older than this many days.",
 )
 @click.option("--today", type=_Date(), default=None, help="Date for --max-age (default: today).")
+@click.option("--strict", is_flag=True, help="A substantive change without a clause version bump is an error.")
 @allow_drift_option
 @templates_option
 @click.pass_context
@@ -623,37 +680,73 @@ def review(
     force: bool,
     max_age: int,
     today: dt.date | None,
+    strict: bool,
     allow_drift: bool,
     templates_dir: Path | None,
 ) -> None:
     """Write a review packet for counsel: everything that changed from OLD to NEW.
 
-    The folder holds the clause-level summary (Markdown, HTML, JSON), redlines
-    for every affected profile and document (Markdown, HTML, Word with tracked
-    changes), the affected profiles and counts per change class, the
-    citations that changed, and the clauses due for review. OLD and NEW are as
-    for `diff`. Exit status: 0 no differences, 1 differences, 2 error.
+    The folder holds the summary (Markdown, HTML, JSON: each change once,
+    grouped by jurisdiction and obligation), redlines for every affected
+    profile and document (Markdown, HTML, Word with tracked changes and a
+    comment per change), the impact matrix (impact.csv, impact.md), the
+    citations that changed, and the clauses due for review. OLD and NEW are
+    as for `diff` (git: needs a git clone). Counsel then signs off with
+    `policygen approve`. Exit status: 0 no differences, 1 differences, 2 error.
 
     \b
     Example:
-        policygen review git:v0.1.0 git:HEAD --samples samples -o review-packet
+        policygen review git:HEAD~1 git:HEAD --samples samples -o review-packet
+        policygen review old-clauses clauses --samples samples -o review-packet --force
     """
     from . import api
 
-    reviews, written = api.review_packet(
-        old,
-        new,
-        _profiles(profiles, samples),
-        out_dir,
-        force=force,
-        templates_dir=templates_dir,
-        today=today,
-        max_age_days=max_age,
-        allow_drift=allow_drift,
-    )
-    changed = [r for r in reviews if r.result.changes]
+    chosen = _profiles(profiles, samples)
+    with _bar(2 * len(chosen), "Reviewing") as step:
+        reviews, written = api.review_packet(
+            old,
+            new,
+            chosen,
+            out_dir,
+            force=force,
+            templates_dir=templates_dir,
+            today=today,
+            max_age_days=max_age,
+            allow_drift=allow_drift,
+            progress=lambda _what: step(),
+        )
+    warnings = sorted({w for r in reviews for w in r.result.warnings()})
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if strict and warnings:
+        raise UsageError(f"{len(warnings)} substantive change(s) without a version bump (--strict)")
+    changed = [r for r in reviews if r.redlines]
     click.echo(f"{len(changed)} of {len(reviews)} profiles change. Wrote {len(written)} files to {out_dir}/")
-    ctx.exit(1 if changed else 0)
+    ctx.exit(1 if any(r.result.changes for r in reviews) else 0)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("review_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--by", "by", required=True, help="Name of the person approving (e.g. counsel).")
+@click.option("--note", default=None, help="A note kept with each approval.")
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
+def approve(review_dir: Path, by: str, note: str | None, date: dt.datetime | None) -> None:
+    """Record counsel's sign-off of a review packet in REVIEW_DIR/approvals.json.
+
+    One entry per clause version and document skeleton the packet covers:
+    clause id, version, hash, approver, date and note (schema in
+    docs/diff-format.md). `generate --final --approvals REVIEW_DIR/approvals.json`
+    then publishes only approved text.
+
+    \b
+    Example:
+        policygen review git:HEAD~1 git:HEAD --samples samples -o review
+        policygen approve review --by "A. Counsel" --note "Reviewed for the March release"
+    """
+    from . import api
+
+    added = api.approve(review_dir, by, note=note, today=date.date() if date else None)
+    click.echo(f"Recorded {added} approval(s) in {review_dir / 'approvals.json'}")
 
 
 _INIT_FLAGS = [

@@ -20,7 +20,7 @@ from lxml import etree
 from generator.cli import cli
 from generator.library.clauses import parse_clause
 from generator.review.diff import classify
-from generator.review.docx_redline import render_redline_docx
+from generator.review.docx_redline import RedlineCover, render_redline_docx
 from generator.review.redline import Unit, accept_all, redline, reject_all, word_diff
 
 FIX = Path(__file__).parent / "fixtures" / "diff"
@@ -65,8 +65,9 @@ def parsed(text: str):
         ("You may report it.", "You must report it.", "substantive"),
         ("Send it to the National Crime Agency now.", "Send it to the Canadian Centre now.", "substantive"),
         ("Email safety@a.example.", "Email help@a.example.", "substantive"),
-        ("Tell us what happened.", "Let us know what happened.", "editorial"),
-        ("Report anything that worries you.", "Report anything that bothers you.", "editorial"),
+        ("Tell us what happened.", "Let us know what happened.", "needs-review"),
+        ("Report anything that worries you.", "Report anything that bothers you.", "needs-review"),
+        ("Report it to us", "Report it to us.", "editorial"),
     ],
 )
 def test_body_changes_are_classified(old: str, new: str, expected: str) -> None:
@@ -111,35 +112,43 @@ def test_word_diff_round_trips(a: str, b: str) -> None:
 
 
 def docx_texts(data: bytes, mode: str) -> list[str]:
-    """Paragraph texts after accepting or rejecting every tracked change."""
+    """Body paragraph texts after accepting or rejecting every tracked change (cover left out).
+
+    Models Word's rules: revised text goes or stays, and a paragraph whose
+    mark is removed joins the next paragraph.
+    """
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
     root = etree.fromstring(xml)
-    out = []
-    for p in root.iter(f"{W}p"):
-        if p.getparent().tag != f"{W}body":
-            continue
+    out: list[str] = []
+    joining = False
+    paragraphs = [p for p in root.iter(f"{W}p") if p.getparent().tag == f"{W}body"]
+    skip = len(RedlineCover("t", "o", "n", "p").lines()) + 2
+    for p in paragraphs[skip:]:
         mark = p.find(f"{W}pPr/{W}rPr")
-        mark_ins = mark is not None and mark.find(f"{W}ins") is not None
-        mark_del = mark is not None and mark.find(f"{W}del") is not None
-        if (mode == "accept" and mark_del) or (mode == "reject" and mark_ins):
-            continue
+        gone = "del" if mode == "accept" else "ins"
+        mark_gone = mark is not None and mark.find(f"{W}{gone}") is not None
         text = []
         for el in p.iter(f"{W}t", f"{W}delText"):
-            inside_ins = any(a.tag == f"{W}ins" for a in el.iterancestors())
-            if (
-                el.tag == f"{W}t"
-                and (mode == "accept" or not inside_ins)
-                or el.tag == f"{W}delText"
-                and mode == "reject"
-            ):
+            inside = {a.tag for a in el.iterancestors()}
+            if mode == "accept" and f"{W}del" not in inside or mode == "reject" and f"{W}ins" not in inside:
                 text.append(el.text or "")
-        out.append("".join(text))
+        for el in p.iter(f"{W}tab"):
+            inside = {a.tag for a in el.iterancestors()}
+            if mode == "accept" and f"{W}del" not in inside or mode == "reject" and f"{W}ins" not in inside:
+                text.append("\t")
+        chunk = "".join(text)
+        if joining:
+            out[-1] += chunk
+        else:
+            out.append(chunk)
+        joining = mark_gone
     return out
 
 
 @given(old=units, new=units)
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_docx_tracked_changes_accept_and_reject(old: list[Unit], new: list[Unit]) -> None:
+    old, new = [Unit("title", "T"), *old], [Unit("title", "T"), *new]  # every document has a title
     data = render_redline_docx(redline(old, new), "t", "s")
     assert docx_texts(data, "accept") == [u.text for u in new]
     assert docx_texts(data, "reject") == [u.text for u in old]
@@ -147,13 +156,14 @@ def test_docx_tracked_changes_accept_and_reject(old: list[Unit], new: list[Unit]
 
 def test_tracked_changes_have_author_and_fixed_date() -> None:
     r = redline([Unit("p", "Report within 24 hours.")], [Unit("p", "Report within 1 hour.")])
-    data = render_redline_docx(r, "t", "s")
+    cover = RedlineCover("t", "git:A", "git:B", "p.yaml", "2026-03-04T05:06:07Z")
+    data = render_redline_docx(r, "t", "s", cover=cover)
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
     revisions = list(root.iter(f"{W}ins", f"{W}del"))
-    assert len(revisions) == 4
+    assert len(revisions) == 2, "the replaced words are one deletion and one insertion"
     assert {r.get(f"{W}author") for r in revisions} == {"policygen"}
-    assert {r.get(f"{W}date") for r in revisions} == {"2000-01-01T00:00:00Z"}
-    assert data == render_redline_docx(r, "t", "s"), "deterministic"
+    assert {r.get(f"{W}date") for r in revisions} == {"2026-03-04T05:06:07Z"}
+    assert data == render_redline_docx(r, "t", "s", cover=cover), "deterministic"
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -169,19 +179,19 @@ def test_diff_summary_classifies_the_fixture_changes() -> None:
     result = run("diff", V1, V2, "--profile", SAMPLES / "minimal.yaml", "--json")
     assert result.exit_code == 1
     data = json.loads(result.output)
-    assert data["format"] == "policygen-diff/1"
+    assert data["format"] == "policygen-diff/2"
     changes = {c["id"]: c for c in data["profiles"][0]["changes"]}
     assert changes["sop.triage.urgent"]["class"] == "substantive"
     assert (
         changes["sop.triage.urgent"]["old_version"] == "1.0.0"
         and changes["sop.triage.urgent"]["new_version"] == "1.1.0"
     )
-    assert changes["tips.everyone.block"]["class"] == "editorial"
+    assert changes["tips.everyone.block"]["class"] == "editorial", changes["tips.everyone.block"]["reasons"]
     assert changes["sop.records.log"]["class"] == "metadata"
     assert changes["tos.prohibited.evasion"]["kind"] == "added"
     assert changes["tos.prohibited.jokes"]["kind"] == "removed"
     assert "advance notice" in changes["tos.prohibited.evasion"]["consequence"]
-    assert data["profiles"][0]["counts"] == {"substantive": 3, "editorial": 1, "metadata": 1}
+    assert data["profiles"][0]["counts"] == {"substantive": 3, "needs-review": 0, "editorial": 1, "metadata": 1}
 
 
 @pytest.mark.parametrize(
@@ -292,7 +302,7 @@ def test_review_packet_from_git_revisions(tmp_path: Path) -> None:
     triage = repo / "clauses/sop/triage.md"
     triage.write_text(triage.read_text().replace("within 24 hours", "within 1 hour"))
     block = repo / "clauses/tips/block.md"
-    block.write_text(block.read_text().replace("at any time", "whenever you like"))
+    block.write_text(block.read_text().replace("uneasy, you", "uneasy you"))
     git(repo, "commit", "-qam", "tighten deadline, reword tip")
     (repo / "clauses/sop/triage.md").write_text("broken working tree: must not be read")
     out = tmp_path / "packet"
@@ -303,12 +313,13 @@ def test_review_packet_from_git_revisions(tmp_path: Path) -> None:
         classes = {c["id"]: c["class"] for c in prof["changes"]}
         assert classes == {"sop.triage.urgent": "substantive", "tips.everyone.block": "editorial"}
     impact = (out / "impact.md").read_text()
-    assert "14 of 14 profiles change." in impact and "| pixelpals | sop | 1 | 0 | 0 | 1 |" in impact
+    assert "14 of 14 profiles change." in impact
+    assert "| pixelpals | sop | — | — | sop.triage.urgent | 1 | 0 | 0 | 0 |" in impact, impact
     docx = (out / "redline/pixelpals/sop.docx").read_bytes()
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml"))
     inserted = ["".join(t.text for t in el.iter(f"{W}t")) for el in root.iter(f"{W}ins")]
     deleted = ["".join(t.text for t in el.iter(f"{W}delText")) for el in root.iter(f"{W}del")]
-    assert inserted == ["1", "hour"] and deleted == ["24", "hours"]
+    assert inserted == ["1 hour"] and deleted == ["24 hours"]
     assert "sop.triage.urgent" in (out / "stale.md").read_text() or "None." in (out / "stale.md").read_text()
     assert (out / "README.md").exists() and (out / "citations.md").exists()
 

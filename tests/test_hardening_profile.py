@@ -186,6 +186,47 @@ def test_review_packet_markdown_escapes_profile_names(tmp_path: Path) -> None:
     assert rows and {len(re.split(r"(?<!\\)\|", row)) for row in rows} == {len(re.split(r"\|", rows[0]))}
 
 
+@pytest.mark.parametrize("target", ["javascript:alert(1)", "data:text/html;base64,PHNjcmlwdD4=", "//evil.example/x"])
+def test_redlines_never_carry_an_unsafe_link(tmp_path: Path, target: str) -> None:
+    """A link target is shown in the redlines as the documents show it: an unsafe one is plain text, in every format."""
+    old_body = "Read [the guide](https://ok.example/help) today."
+    new_body = f"Read [the guide]({target}) or [our page](https://ok.example/help2) today."
+    old = make_library(tmp_path / "old", {"tos/g.md": clause("tos.prohibited.guide", old_body)})
+    new = make_library(tmp_path / "new", {"tos/g.md": clause("tos.prohibited.guide", new_body)})
+    profile = tmp_path / "p.yaml"
+    profile.write_text(MINIMAL)
+    out = tmp_path / "out"
+    result = run("diff", old, new, "--profile", profile, "-o", out)
+    assert result.exit_code == 1, result.output
+    md = (out / "redline" / "tos.md").read_text()
+    html = (out / "redline" / "tos.html").read_text()
+    docx = docx_xml((out / "redline" / "tos.docx").read_bytes())
+    for text in (md, html, docx, markdown.markdown(md)):
+        low = re.sub(r"\s", "", text.lower())
+        for scheme in ("javascript:", "data:text", "//evil"):
+            assert scheme not in low.replace("https://", "").replace("http://", ""), (scheme, target)
+    assert '<a href="https://ok.example/help2">' in html  # safe links stay links, and their change shows
+    assert "(https://ok.example/help2)" in md
+
+
+def test_review_packet_impact_files_neutralise_formulas_and_hidden_characters(tmp_path: Path) -> None:
+    """impact.csv is opened in spreadsheets: a profile name is never a formula; impact.md shows hidden characters."""
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    for name in ("=HYPERLINK(1)", "@SUM(1)", "a\u200bb|c"):
+        (samples / f"{name}.yaml").write_text(BOX)
+    out = tmp_path / "packet"
+    result = run("review", FIX / "v1", FIX / "v2", "--samples", samples, "-o", out)
+    assert result.exit_code == 1, result.output
+    cells = [row.split(",")[0] for row in (out / "impact.csv").read_text().splitlines()[1:]]
+    assert cells and not any(c.startswith(("=", "@", "+", "-")) for c in cells), cells
+    assert "'=HYPERLINK(1)" in cells
+    impact = (out / "impact.md").read_text()
+    assert "a\u200bb" not in impact and "aU+200Bb\\|c" in impact
+    summary = (out / "summary.md").read_text()
+    assert "\u200b" not in summary and "aU+200Bb|c" in summary
+
+
 # -- item 11: noncharacters, controls and bidi overrides in profile text -----------------------
 
 BAD_CHARS = ["\ufffe", "\uffff", "\U0001fffe", "\U0010ffff", "\ufdd0", "\x07", "\x85", "\u202e", "\u2066", "\u2069"]

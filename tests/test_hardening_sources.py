@@ -390,6 +390,18 @@ def test_committed_submodule_under_clauses_is_exit_2(repo: Path, profile: Path, 
     _no_temp_paths(result.output, scratch)
 
 
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../outside.css", "page.html"])
+def test_committed_symlink_under_templates_is_exit_2(repo: Path, profile: Path, scratch: Path, target: str) -> None:
+    """A git: side reads the skeletons at its revision too: same rule as clauses, no traceback."""
+    (repo / "templates" / "html").mkdir(parents=True)
+    (repo / "templates" / "html" / "style.css").symlink_to(target)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "link")
+    result = run("diff", "git:HEAD", V2, "--profile", profile, cwd=repo)
+    refused(result, "git:HEAD:templates/html/style.css", "symbolic link")
+    _no_temp_paths(result.output, scratch)
+
+
 def test_git_errors_name_the_revision_and_path(repo: Path, profile: Path, scratch: Path) -> None:
     (repo / "clauses" / "sop" / "broken.md").write_text("no front matter\n")
     (repo / "clauses" / "library.yaml").write_text("name: x\nversion: one\n")

@@ -228,6 +228,12 @@ CLAUSE_SCHEMA = Mapping(
         "obligations": ListOf(OBLIGATION, "Legal duties the clause carries out or states.", default=list),
         "counsel_questions": ListOf(Str(max_len=1000), "Open legal questions for the counsel appendix.", default=list),
         "notes": Str("Reviewer notes (never shown to users).", default=None, max_len=4000, multiline=True),
+        "rationale": Str(
+            "Why the text last changed, for the review summary (never shown to users).",
+            default=None,
+            max_len=2000,
+            multiline=True,
+        ),
         "tags": ListOf(Str(max_len=60), "Free-form tags.", default=list),
         "channels": ListOf(Enum(choices=CHANNELS), "Ways to reach us the clause names or (SOP) handles.", default=list),
         "routing": ROUTING,

@@ -427,9 +427,11 @@ def _cover(body: _Body, doc: Document) -> None:
         ("Version", doc.version),
         ("Effective date", doc.effective_date),
     ):
+        if label == "Build" and doc.meta.get("final"):
+            continue  # final documents keep build details in the properties only
         body.paragraph("Cover Meta", _run(f"{label}: ", bold=True) + _run(value))
     notice = [b for b in doc.disclaimer if isinstance(b, Paragraph)]
-    if not notice:  # a templates folder without a disclaimer still gets the draft marking
+    if not notice and not doc.meta.get("final"):  # a templates folder without a disclaimer still gets the marking
         body.paragraph("Draft Notice", _run(doc.meta["draft"], bold=True))
     for block in notice:
         body.paragraph("Draft Notice", _spans(block.spans))
@@ -535,7 +537,8 @@ def render_docx(doc: Document, templates: Templates, toc_pages: list[str] | None
     for appendix in doc.appendices:
         body.heading("Appendix Heading", f"Appendix {appendix.number}. {appendix.title}", f"_Toc_a{appendix.number}")
         _blocks(body, appendix.intro)
-    _about(body, doc)
+    if not doc.meta.get("final"):  # published pages carry no build details; the properties keep them
+        _about(body, doc)
     body.commit()
     return save_deterministic(document)
 

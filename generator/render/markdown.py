@@ -127,5 +127,6 @@ def render_markdown(doc: Document, templates: Templates) -> bytes:
     for appendix in doc.appendices:
         parts.append(f"## Appendix {appendix.number}. {escape(appendix.title)}")
         parts.extend(blocks_md(appendix.intro))
-    parts += ["---", about(doc)]
+    if not doc.meta.get("final"):  # published pages carry no build details; manifest.json keeps them
+        parts += ["---", about(doc)]
     return ("\n\n".join(parts) + "\n").encode("utf-8")

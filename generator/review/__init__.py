@@ -10,13 +10,13 @@ infrastructure. Nothing below the top floor imports it.
 """
 
 from .diff import summary_json, summary_markdown
-from .packet import diff_files, packet_files, review_libraries, review_profiles
+from .packet import Comparison, diff_files, packet_files, review_profile
 
 __all__ = [
+    "Comparison",
     "diff_files",
     "packet_files",
-    "review_libraries",
-    "review_profiles",
+    "review_profile",
     "summary_json",
     "summary_markdown",
 ]

@@ -12,30 +12,53 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from ..documents import Templates, assemble, select
+from ..documents import Decision, Document, Templates, assemble, quick_reference, routing_table, select
 from ..errors import OutputError
-from ..library import Library
+from ..library import Clause, Library
+from ..library.revisions import Side
 from ..output import safe_name
 from ..profile import Profile
 from ..profile import vocabulary as V
+from .approvals import approvable
+from .classify import CLASSES, METADATA
 from .diff import (
-    CLASSES,
+    ClauseChange,
     DiffResult,
     changed_citations,
     diff_decisions,
+    grouped,
+    library_vocabulary,
     md_cell,
     md_code,
     md_text,
     md_url,
+    plural,
     summary_json,
     summary_markdown,
 )
-from .docx_redline import render_redline_docx
-from .redline import RUnit, flatten, redline, to_html, to_markdown
+from .docx_redline import RedlineCover, render_redline_docx
+from .redline import RUnit, flatten, has_changes, redline, to_html, to_markdown
+
+
+@dataclass
+class Comparison:
+    """Everything shared by every profile of one comparison: both sides' libraries, skeletons and facts."""
+
+    old: Library
+    new: Library
+    old_templates: Templates
+    new_templates: Templates
+    old_side: Side | None = None
+    new_side: Side | None = None
+    commits: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.vocab = library_vocabulary(self.old, self.new, templates=[self.old_templates, self.new_templates])
 
 
 @dataclass
@@ -44,67 +67,141 @@ class ProfileReview:
 
     result: DiffResult
     redlines: dict[str, list[RUnit]]
+    comparison: Comparison | None = None
+    new_included: dict[str, Clause] = field(default_factory=dict)
+    new_docs: tuple[str, ...] = tuple(V.DOC_KINDS)
+
+
+def assemble_generated(
+    doc: str, decisions: list[Decision], library: Library, templates: Templates, profile: Profile
+) -> Document:
+    """Assemble a document exactly as ``generate`` does, generated tables included."""
+    generated: dict[str, Callable] = {}
+    if doc == "sop":
+        table = routing_table(decisions, profile, library)
+        generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
+    return assemble(doc, decisions, library, templates, profile, generated)
 
 
 def review_libraries(old: Library, new: Library, profile: Profile, templates: Templates) -> ProfileReview:
-    """Compare what one profile gets from two libraries."""
-    return _review((old, profile), (new, profile), (old.root, new.root, profile.source), templates)
+    """Compare what one profile gets from two libraries (same skeletons on both sides)."""
+    return review_profile(Comparison(old, new, templates, templates), profile)
+
+
+def review_profile(comparison: Comparison, profile: Profile, against: Profile | None = None) -> ProfileReview:
+    """Compare what one profile gets from the two sides of a comparison (or two profiles on one library)."""
+    c = comparison
+    new_profile = against or profile
+    old_dec, new_dec = select(c.old, profile), select(c.new, new_profile)
+    if against is None:
+        labels = (c.old.root, c.new.root, profile.source)
+    else:
+        labels = (profile.source, against.source, f"{profile.source} → {against.source}")
+    result = diff_decisions(old_dec, new_dec, *labels, c.old_templates, vocab=c.vocab, new_templates=c.new_templates)
+    _add_commits(result, c, {d.clause.id: d.clause.file for d in [*old_dec, *new_dec]})
+    redlines = {}
+    for doc in result.docs_changed():
+        units = redline(
+            flatten(assemble_generated(doc, old_dec, c.old, c.old_templates, profile)),
+            flatten(assemble_generated(doc, new_dec, c.new, c.new_templates, new_profile)),
+        )
+        if has_changes(units):
+            _annotate(units, [ch for ch in result.changes if ch.doc == doc])
+            redlines[doc] = units
+    return ProfileReview(result, redlines, c, {d.clause.id: d.clause for d in new_dec if d.included})
 
 
 def review_profiles(library: Library, old: Profile, new: Profile, templates: Templates) -> ProfileReview:
     """Compare what two profiles get from one library."""
-    return _review((library, old), (library, new), (old.source, new.source, f"{old.source} → {new.source}"), templates)
+    return review_profile(Comparison(library, library, templates, templates), old, against=new)
 
 
-def _review(
-    old: tuple[Library, Profile], new: tuple[Library, Profile], labels: tuple[str, str, str], templates: Templates
-) -> ProfileReview:
-    old_dec, new_dec = select(*old), select(*new)
-    result = diff_decisions(old_dec, new_dec, *labels, templates)
-    redlines = {
-        doc: redline(
-            flatten(assemble(doc, old_dec, old[0], templates, old[1])),
-            flatten(assemble(doc, new_dec, new[0], templates, new[1])),
-        )
-        for doc in result.docs_changed()
-    }
-    return ProfileReview(result, redlines)
+def _add_commits(result: DiffResult, c: Comparison, files: dict[str, str]) -> None:
+    if not c.commits:
+        return
+    for ch in result.changes:
+        shown = files.get(ch.id, "")
+        for path, subjects in c.commits.items():
+            if shown.replace("\\", "/").endswith("/" + path.split("/", 1)[-1]):
+                ch.commits = [*ch.commits, *(s for s in subjects if s not in ch.commits)]
+
+
+def note(ch: ClauseChange) -> list[str]:
+    """Return the review comment for one change: class, reasons, citations, consequence, rationale."""
+    lines = [f"{ch.classification} · {ch.kind} · {ch.id}" + (f" (was {ch.old_id})" if ch.old_id else "")]
+    lines += ch.field_changes + ch.reasons + [f"warning: {w}" for w in ch.warnings]
+    for cite in ch.new_citations or ch.old_citations:
+        lines.append(f"citation: {cite['source']} {cite['pinpoint']} <{cite['url']}> ({cite['verified']})")
+    lines.append(f"consequence: {ch.consequence}")
+    if ch.rationale:
+        lines.append(f"rationale: {' '.join(ch.rationale.split())}")
+    lines += [f"commit: {s}" for s in ch.commits]
+    return lines
+
+
+def _annotate(units: list[RUnit], changes: list[ClauseChange]) -> None:
+    """Attach each change's note to its clause heading (the document title for skeleton changes)."""
+    for ch in changes:
+        if ch.classification == METADATA and ch.kind != "renamed":
+            continue
+        if ch.kind == "skeleton":
+            target = next((u for u in units if u.status != "equal"), units[0])
+        else:
+            keys = {ch.id, ch.old_id}
+            candidates = [u for u in units if u.key in keys and u.kind == "h2"]
+            target = next((u for u in candidates if u.status != "equal"), candidates[0] if candidates else None)
+        if target is not None:
+            target.notes.extend(note(ch))
 
 
 def _summary_html(results: list[DiffResult]) -> str:
     head = f"Clause changes: {results[0].old_label} → {results[0].new_label}" if results else "Clause changes"
+    entries = grouped(results)
+    affected = sum(1 for r in results if r.docs_changed())
     parts = [
         f"<h1>{escape(head)}</h1>",
         '<p class="legend">Draft for legal review. Classes: <strong>substantive</strong> '
-        "(duty, deadline, recipient, scope or citation changed), <strong>editorial</strong> (wording only), "
-        "<strong>metadata</strong> (review data only).</p>",
+        "(duty, deadline, recipient, scope, citation or a trigger word changed), <strong>needs-review</strong> "
+        "(the rules cannot tell: read the redline), <strong>editorial</strong> (proven harmless), "
+        "<strong>metadata</strong> (no text a reader sees).</p>",
+        f"<p>{escape(plural(len(entries), 'change'))} reaching {affected} of "
+        f"{escape(plural(len(results), 'profile'))}.</p>",
     ]
-    for r in results:
-        c = r.counts()
-        parts.append(f"<h2>{escape(r.profile)}</h2>")
-        parts.append(
-            f"<p>{len(r.changes)} changes: {c['substantive']} substantive, {c['editorial']} editorial, "
-            f"{c['metadata']} metadata.</p>"
-        )
-        if not r.changes:
-            continue
+    if entries:
         parts.append(
             "<table><thead><tr>"
             + "".join(
                 f'<th scope="col">{h}</th>'
-                for h in ("Document", "Clause", "Change", "Class", "Version", "Why", "Consequence")
+                for h in (
+                    "Jurisdiction",
+                    "Document",
+                    "Clause",
+                    "Change",
+                    "Class",
+                    "Version",
+                    "Why",
+                    "Profiles",
+                    "Consequence",
+                )
             )
             + "</tr></thead><tbody>"
         )
-        for ch in r.changes:
+        for e in entries:
+            ch = e["change"]
             number = ch.new_number or ch.old_number or "-"
+            why = [*ch.field_changes, *ch.reasons, *(f"warning: {w}" for w in ch.warnings)]
+            if ch.rationale:
+                why.append(f"rationale: {ch.rationale}")
+            why += [f"commit: {x}" for x in ch.commits]
             parts.append(
                 "<tr>"
+                f"<td>{escape(', '.join(j.upper() for j in ch.jurisdictions) or 'all')}</td>"
                 f"<td>{escape(V.DOC_KINDS[ch.doc].label)}</td>"
                 f"<td>{escape(number)} {escape(ch.title)}<br><code>{escape(ch.id)}</code></td>"
                 f"<td>{escape(ch.kind)}</td><td>{escape(ch.classification)}</td>"
                 f"<td>{escape(ch.old_version or '—')} → {escape(ch.new_version or '—')}</td>"
-                f"<td>{'<br>'.join(escape(x) for x in ch.reasons)}</td>"
+                f"<td>{'<br>'.join(escape(x) for x in why)}</td>"
+                f"<td>{len(e['profiles'])}: {escape(', '.join(Path(p).stem for p in e['profiles']))}</td>"
                 f"<td>{escape(ch.consequence)}</td></tr>"
             )
         parts.append("</tbody></table>")
@@ -137,38 +234,106 @@ def _checked(files: dict[str, bytes]) -> dict[str, bytes]:
     return files
 
 
-def diff_files(reviews: list[ProfileReview]) -> dict[str, bytes]:
+def diff_files(reviews: list[ProfileReview], progress: Callable[[], None] | None = None) -> dict[str, bytes]:
     """Return the files ``policygen diff -o DIR`` writes."""
     results = [r.result for r in reviews]
     files = {
         "summary.md": summary_markdown(results).encode(),
         "summary.html": _summary_html(results).encode(),
-        "summary.json": (json.dumps(summary_json(results), indent=2, ensure_ascii=False) + "\n").encode(),
+        "summary.json": (
+            json.dumps({**summary_json(results), "approvable": approvable(reviews)}, indent=2, ensure_ascii=False)
+            + "\n"
+        ).encode(),
     }
     several = len(reviews) > 1
     for review in reviews:
-        prefix = f"redline/{safe_name(Path(review.result.profile).stem)}/" if several else "redline/"
+        r = review.result
+        prefix = f"redline/{safe_name(Path(r.profile).stem)}/" if several else "redline/"
+        c = review.comparison
+        old_side = c.old_side.describe() if c and c.old_side else r.old_label
+        new_side = c.new_side.describe() if c and c.new_side else r.new_label
+        date = c.new_side.date if c and c.new_side else "2000-01-01T00:00:00Z"
         for doc, units in review.redlines.items():
-            label = f"{V.DOC_KINDS[doc].label} — {review.result.profile}"
-            heading = f"Redline of {label}: {review.result.old_label} → {review.result.new_label}"
+            label = f"{V.DOC_KINDS[doc].label} — {r.profile}"
+            heading = f"Redline of {label}: {r.old_label} → {r.new_label}"
             files[f"{prefix}{doc}.md"] = to_markdown(units, heading).encode()
             files[f"{prefix}{doc}.html"] = to_html(units, heading).encode()
-            files[f"{prefix}{doc}.docx"] = render_redline_docx(units, heading, label)
+            cover = RedlineCover(f"Redline: {V.DOC_KINDS[doc].label}", old_side, new_side, r.profile, date)
+            templates = c.new_templates if c else None
+            files[f"{prefix}{doc}.docx"] = render_redline_docx(units, heading, label, cover=cover, templates=templates)
+        if progress is not None:
+            progress()
     return _checked(files)
 
 
+IMPACT_HEADERS = ["profile", "document", "gains", "loses", "text_changed", *(c.replace("-", "_") for c in CLASSES)]
+
+
 def impact_table(reviews: list[ProfileReview]) -> tuple[list[str], list[list[str]]]:
-    """Rows of profile x document with counts per change class."""
-    headers = ["profile", "document", *CLASSES, "total"]
+    """Per profile and document: clauses gained, lost and changed; rows with no effect are left out."""
     rows = []
     for review in reviews:
         r = review.result
         for doc in V.DOC_KINDS:
-            mine = [ch for ch in r.changes if ch.doc == doc]
-            if mine:
-                counts = [str(sum(1 for ch in mine if ch.classification == c)) for c in CLASSES]
-                rows.append([Path(r.profile).stem, doc, *counts, str(len(mine))])
-    return headers, rows
+            if doc not in review.redlines:
+                continue  # no effect on this document
+            mine = [ch for ch in r.changes if ch.doc == doc and ch.classification != METADATA]
+            gains = [ch.id for ch in mine if ch.kind == "added"]
+            loses = [ch.id for ch in mine if ch.kind == "removed"]
+            text = [ch.id for ch in mine if ch.kind not in ("added", "removed")]
+            counts = [str(sum(1 for ch in mine if ch.classification == c)) for c in CLASSES]
+            rows.append([Path(r.profile).stem, doc, " ".join(gains), " ".join(loses), " ".join(text), *counts])
+    return IMPACT_HEADERS, rows
+
+
+#: Line breaks, controls, bidi overrides and invisible format characters (as ``diff.md_text`` shows them).
+_CSV_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _csv_cell(value: str) -> str:
+    """Return a CSV cell a spreadsheet shows as text: hidden characters as ``U+XXXX``, no formula.
+
+    A profile's file name is input: one starting with ``=``, ``+``, ``-`` or
+    ``@`` would run as a formula when ``impact.csv`` is opened, so it gets a
+    leading ``'``.
+    """
+    text = _CSV_HIDDEN.sub(lambda m: f"U+{ord(m.group()):04X}", value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _impact_files(reviews: list[ProfileReview]) -> dict[str, bytes]:
+    import csv
+    import io
+
+    headers, rows = impact_table(reviews)
+    affected = sorted({row[0] for row in rows})
+    unaffected = sorted({Path(r.result.profile).stem for r in reviews} - set(affected))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([_csv_cell(x) for x in row] for row in rows)
+    md = ["# Impact matrix", "", f"{len(affected)} of {plural(len(reviews), 'profile')} change.", ""]
+    if rows:
+        md += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        md += ["| " + " | ".join(md_cell(x) or "—" for x in row) + " |" for row in rows]
+    if unaffected:
+        md += ["", "No effect: " + ", ".join(md_text(x) for x in unaffected) + "."]
+    return {
+        "impact.csv": buf.getvalue().encode(),
+        "impact.md": ("\n".join(md) + "\n").encode(),
+        "impact.json": (
+            json.dumps(
+                {
+                    "affected": affected,
+                    "unaffected": unaffected,
+                    "rows": [dict(zip(headers, r, strict=True)) for r in rows],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        ).encode(),
+    }
 
 
 def packet_files(
@@ -178,40 +343,22 @@ def packet_files(
     *,
     today: dt.date,
     max_age_days: int,
+    progress: Callable[[], None] | None = None,
 ) -> dict[str, bytes]:
     """Return the review packet: diff files plus impact, citations and stale clauses."""
-    files = diff_files(reviews)
-    headers, rows = impact_table(reviews)
-    affected = sorted({row[0] for row in rows})
-    unaffected = sorted({Path(r.result.profile).stem for r in reviews} - set(affected))
-    impact = ["# Affected profiles", "", f"{len(affected)} of {len(reviews)} profiles change.", ""]
-    if rows:
-        impact += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        impact += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
-    if unaffected:
-        impact += ["", "Unchanged: " + ", ".join(md_text(name) for name in unaffected) + "."]
-    files["impact.md"] = ("\n".join(impact) + "\n").encode()
-    files["impact.json"] = (
-        json.dumps(
-            {
-                "affected": affected,
-                "unaffected": unaffected,
-                "rows": [dict(zip(headers, r, strict=True)) for r in rows],
-            },
-            indent=2,
-        )
-        + "\n"
-    ).encode()
+    files = diff_files(reviews, progress)
+    files.update(_impact_files(reviews))
     cites = changed_citations(old, new)
     lines = ["# Citations that changed", ""]
+
+    def cite(c: dict) -> str:
+        text = f"{md_text(c['source'])} {md_text(c['pinpoint'])} {md_url(c['url'])} ({md_text(c['verified'])})"
+        return text + (f" — note: {md_text(' '.join(str(c['note']).split()))}" if c.get("note") else "")
+
     for entry in cites:
         lines.append(f"- {md_code(entry['id'])}")
-        for what in ("removed", "added"):
-            lines += [
-                f"    - {what}: {md_text(c['source'])} {md_text(c['pinpoint'])} {md_url(c['url'])} "
-                f"({md_text(c['verified'])})"
-                for c in entry[what]
-            ]
+        lines += [f"    - old: {cite(c)}" for c in entry["removed"]]
+        lines += [f"    - new: {cite(c)}" for c in entry["added"]]
     if not cites:
         lines.append("No citation changed.")
     files["citations.md"] = ("\n".join(lines) + "\n").encode()
@@ -227,12 +374,14 @@ def packet_files(
         f"# Review packet: {md_text(old.root)} ({md_text(old.version)}) → {md_text(new.root)} "
         f"({md_text(new.version)})\n\n"
         "Draft for legal review — not legal advice.\n\n"
-        "- `summary.md`, `summary.html`, `summary.json` — every clause change per profile, classified "
-        "substantive / editorial / metadata, with its suggested consequence.\n"
-        "- `redline/` — word-level redlines per profile and document: Markdown and HTML with inserted and "
-        "deleted text marked, and Word files with native tracked changes to accept or reject.\n"
-        "- `impact.md`, `impact.json` — which profiles and documents change, and how.\n"
-        "- `citations.md` — citations added or removed in the library.\n"
-        f"- `stale.md` — clauses last reviewed more than {max_age_days} days ago.\n"
+        "- `summary.md`, `summary.html`, `summary.json` — every change once, grouped by jurisdiction and "
+        "obligation, classified substantive / needs-review / editorial / metadata, with its consequence.\n"
+        "- `redline/` — redlines per profile and document: Markdown and HTML with inserted and "
+        "deleted text marked, and Word files with native tracked changes and a comment per change.\n"
+        "- `impact.csv`, `impact.md`, `impact.json` — per profile and document: clauses gained, lost, changed.\n"
+        "- `citations.md` — citations changed in the library, old and new in full.\n"
+        f"- `stale.md` — clauses last reviewed more than {max_age_days} days ago.\n\n"
+        "Sign off with `policygen approve THIS_FOLDER --by NAME`; publish with "
+        "`policygen generate --final --approvals approvals.json`.\n"
     ).encode()
     return _checked(files)
