@@ -332,23 +332,10 @@ def explain(
     if show_gaps:
         found = api.gaps(profile)
         if as_json:
-            rows = [
-                {
-                    "safeguard": g.safeguard,
-                    "state": g.state,
-                    "level": g.level,
-                    "missing_required": g.missing_required,
-                    "sources": [
-                        {"jurisdiction": s.jurisdiction, "source": s.source, "verified": s.verified} for s in g.sources
-                    ],
-                }
-                for g in found
-            ]
-            click.echo(json.dumps(rows, indent=2))
+            click.echo(json.dumps([g.as_json() for g in found], indent=2))
         else:
             for g in found:
-                mark = "MISSING (required by law)" if g.missing_required else g.level
-                click.echo(f"safeguards.{g.safeguard} [{g.state}; {mark}]: {g.summary()}")
+                click.echo(g.line())
             if not found:
                 click.echo("No safeguards to consider for this profile.")
         ctx.exit(1 if any(g.missing_required for g in found) else 0)

@@ -23,6 +23,7 @@ verification mark from the project's fact briefs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..profile import Profile
 from ..profile import vocabulary as V
@@ -242,6 +243,23 @@ class Gap:
     def missing_required(self) -> bool:
         """True when the law requires the safeguard and the profile says the product lacks it."""
         return self.level == "required" and self.state == "false"
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the gap as JSON-ready data (``explain --gaps --json``)."""
+        return {
+            "safeguard": self.safeguard,
+            "state": self.state,
+            "level": self.level,
+            "missing_required": self.missing_required,
+            "sources": [
+                {"jurisdiction": s.jurisdiction, "source": s.source, "verified": s.verified} for s in self.sources
+            ],
+        }
+
+    def line(self) -> str:
+        """Return the terminal line of ``explain --gaps``."""
+        mark = "MISSING (required by law)" if self.missing_required else self.level
+        return f"safeguards.{self.safeguard} [{self.state}; {mark}]: {self.summary()}"
 
     def summary(self) -> str:
         """One line for a terminal or the appendix."""
