@@ -269,15 +269,14 @@ def test_uk_childrens_code_promises_only_stated_safeguards() -> None:
     bare = build(["uk"])
     assert "tos.minors.uk-childrens-code" in bare["_ids"]
     assert "Children's Code" in bare["tos"]
-    assert "starts with high privacy settings" not in bare["tos"]
-    assert "location sharing is off until you turn it on, and you can see" not in bare["tos"]
+    assert "are part of how we do that" not in bare["tos"]
     full = build(
         ["uk"],
         features={"location_sharing": True},
         safeguards={"private_by_default_minors": True, "minors_location_off": True},
     )
-    assert "starts with high privacy settings" in full["tos"]
-    assert "location sharing is off until you turn it on, and you can see" in full["tos"]
+    assert "a private account from the start and location sharing that stays off until you turn it on" in full["tos"]
+    assert "tos.minors.private-by-default" in full["_ids"] and "tos.minors.location-off" in full["_ids"]
 
 
 def test_uk_childrens_code_duties_are_in_the_sop() -> None:
