@@ -468,8 +468,9 @@ def quick_reference(table: dict[str, Any], numbers: dict[str, str]) -> list[Bloc
                 text = d["value"] if d["value"] else f"{V.TO_COMPLETE}: {d['field']} ({d['needed_for']})"
                 ours.append(Span(text, bold=d["to_complete"]))
             checked = (
-                f"{c['last_verified']} ({_MARKS.get(c.get('verified') or '', 'not marked')}); "
-                "open or dial it before relying on it"
+                f"{c['last_verified']}, against the contacts brief "
+                f"({_MARKS.get(c.get('verified') or '', 'not marked')}); not yet opened or dialled live: "
+                "check it before relying on it"
                 if c.get("last_verified")
                 else "No published details to check"
             )

@@ -509,7 +509,7 @@ PROVIDER_CONTACTS: dict[str, ProviderContact] = {
             "The Australian police contact we refer child abuse material and threats to life to (Criminal Code "
             "s.474.25 referrals to the Australian Federal Police), and how to reach it, as agreed with counsel.",
             "Australian police (AFP) contact for referrals (unit, phone, email or form)",
-            "the AFP referral route, agreed with counsel",
+            "our Australian police contact (AFP referrals, threats to life), agreed with counsel",
         ),
         ProviderContact(
             "eu_authority",
