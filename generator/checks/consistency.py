@@ -477,6 +477,7 @@ def _text(decisions: list[Decision], documents: Mapping[str, Document], profile:
     domains = {e.rpartition("@")[2] for e in emails_of.values()}
     if website:
         domains.add(_host(values["website"]))
+    sop_official = set().union(*(_channel_emails(d.clause) for d in decisions if d.included and d.clause.doc == "sop"))
     out = []
     for kind, document in sorted(documents.items()):
         doc_name = _DOC_NAMES.get(kind, kind)
@@ -488,9 +489,9 @@ def _text(decisions: list[Decision], documents: Mapping[str, Document], profile:
                 declared = set(channels_of(clause))
                 emails, urls = _found(block.blocks, values, others)
                 where = f"in the {doc_name}"
-                # An authority's own address, declared in the clause's channel metadata (from the
-                # contacts brief, with its verification mark), may be shown in the SOP.
-                official = _channel_emails(clause) if kind == "sop" else set()
+                # An authority's own address, declared in a selected SOP clause's channel metadata
+                # (from the contacts brief, with its verification mark), may be shown in the SOP.
+                official = sop_official if kind == "sop" else set()
                 for email in sorted(emails - official):
                     named = sorted(k for k, v in emails_of.items() if v == email)
                     if not named:
