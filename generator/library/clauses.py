@@ -21,6 +21,7 @@ from .. import cache
 from ..errors import LibraryError, Problem
 from ..profile import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, YamlProblem, parse_yaml, read_text
 from ..profile import vocabulary as V
+from ..profile.schema import Email
 from .conditions import check_claim, check_condition
 
 ID_RE = re.compile(r"^(tos|sop|tips)(\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
@@ -255,7 +256,7 @@ OBLIGATION = Mapping(
                 ),
                 "url": Url("The recipient's own page for the route (from the contacts brief).", default=None),
                 "phone": Str("Phone number (from the contacts brief).", default=None, max_len=200),
-                "email": Str("Email address (from the contacts brief).", default=None, max_len=120),
+                "email": Email("Email address (from the contacts brief), the address only.", default=None),
                 "before_first_report": Str(
                     "What to do before the first report (registration).", default=None, max_len=600
                 ),
