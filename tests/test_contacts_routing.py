@@ -247,3 +247,25 @@ def test_hotline_notice_row_has_no_government_preservation_period(library) -> No
 def test_tos_statement_of_reasons_says_it_may_be_deferred(library) -> None:
     body = library.clauses["tos.appeals.statement-of-reasons"].body
     assert "prejudice a criminal investigation" in body and "delay" in body and "as far as the law allows" in body
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("    channel:\n      url: https://body.example/report\n", "channel.verified"),
+        ("    channel:\n      phone: '000'\n      verified: V\n", "channel.last_verified"),
+        (
+            "    channel:\n      email: a@body.example\n      verified: V\n      last_verified: 2026-13-40\n",
+            "channel.last_verified",
+        ),
+        ("    channel:\n      email: not-an-address\n", "channel.email"),
+        ("    party: user\n    hold: later\n    channel:\n      how: by post\n", "channel"),
+    ],
+)
+def test_channel_metadata_is_checked(tmp_path: Path, extra: str, expected: str) -> None:
+    from generator.errors import LibraryError
+
+    root = make_library(tmp_path, {"sop/levels.md": SEVERITY, "sop/notice.md": _notice(extra, recipient="the police")})
+    with pytest.raises(LibraryError) as exc:
+        load_library(root)
+    assert any(expected in p.path for p in exc.value.problems), [str(p) for p in exc.value.problems]
