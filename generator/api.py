@@ -52,6 +52,13 @@ class Build:
         ]
 
     @property
+    def to_complete(self) -> list[tuple[str, str]]:
+        """The "TO COMPLETE" markers in the documents: (profile field, what it is for), sorted."""
+        from .documents.routing import markers
+
+        return markers(self.documents)
+
+    @property
     def assumptions(self) -> list[str]:
         """What the documents assume: implied features, unknown safeguards, undecided determinations."""
         from .library.guidance import assumptions
@@ -419,6 +426,33 @@ def generate(
     targets += [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
     written = commit(targets)
     return GenerateResult(Path(out_dir), written, builds, warnings)
+
+
+def to_complete(
+    profile_path: str | Path,
+    library_dir: str | Path | None = None,
+    templates_dir: str | Path | None = None,
+) -> list[tuple[str, str]]:
+    """Return the "TO COMPLETE" markers a profile's documents would show (``lint --profile``).
+
+    Assembles the three documents in memory (nothing is written) and returns
+    sorted (profile field, what it is for) pairs for every ``contacts:`` field
+    the documents need and the profile leaves empty.
+
+    Raises:
+        PolicyGenError: for a bad profile, library or templates.
+    """
+    from .documents import quick_reference, routing_table
+    from .documents.routing import markers
+
+    profile = load_profile(profile_path)
+    library = load_library(library_dir)
+    templates = load_templates(templates_dir)
+    decisions = select(library, profile)
+    table = routing_table(decisions, profile, library)
+    generated = {"quick-reference": lambda numbers: quick_reference(table, numbers)}
+    documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in templates.skeletons}
+    return markers(documents)
 
 
 def gaps(profile_path: str | Path) -> list:

@@ -285,6 +285,7 @@ def generate(
             n = sum(1 for d in b.decisions if d.included)
             click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
             _assumptions(b.assumptions)
+            _to_complete(b.to_complete)
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
         if final:
             click.echo("Final documents: every clause version and skeleton in them is approved in the approvals file.")
@@ -405,6 +406,14 @@ def list_(what: str, library_dir: Path | None) -> None:
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also check this profile's documents: each TO COMPLETE marker is a warning (an error with --strict).",
+)
+@click.option(
     "--no-coverage",
     is_flag=True,
     help="Skip the coverage checks (service x jurisdiction needs, dead clauses, unbacked promises).",
@@ -415,6 +424,7 @@ def lint(
     max_age: int,
     today: dt.date | None,
     strict: bool,
+    profiles: tuple[Path, ...],
     no_coverage: bool,
 ) -> None:
     """Check a clause library and report every problem with file and line.
@@ -433,6 +443,7 @@ def lint(
         policygen lint
         policygen lint --library my-clauses --strict
     """
+    from . import api
     from .checks import lint_library
     from .errors import LintFailed
 
@@ -447,9 +458,18 @@ def lint(
         click.echo(f"error: {p}")
     for p in report.warnings:
         click.echo(f"warning: {p}")
+    markers = []
+    if not report.errors:
+        for path in profiles:
+            for field, why in api.to_complete(path, library_dir, templates_dir):
+                markers.append(f"{path}: {field}: the SOP shows 'TO COMPLETE: {field}' ({why}); fill it in")
+    for m in markers:
+        click.echo(f"{'error' if strict else 'warning'}: {m}")
     n = len(report.library.clauses) if report.library else 0
-    failed = report.errors or (strict and report.warnings)
-    summary = f"{n} clauses, {len(report.errors)} errors, {len(report.warnings)} warnings"
+    n_errors = len(report.errors) + (len(markers) if strict else 0)
+    n_warnings = len(report.warnings) + (0 if strict else len(markers))
+    failed = report.errors or (strict and (report.warnings or markers))
+    summary = f"{n} clauses, {n_errors} errors, {n_warnings} warnings"
     if failed:
         raise LintFailed(f"lint failed: {summary}")
     click.echo(f"lint passed: {summary}")
@@ -757,6 +777,12 @@ _INIT_FLAGS = [
     ("text-classifiers", "yes/no: text classifiers for grooming or exploitation."),
     ("safeguard", "Safeguards: NAME=yes|no|unknown, comma lists, e.g. report_button=yes,block_users=yes."),
     ("determination", "Determinations: NAME=yes|no|undecided, e.g. eu_micro_or_small=yes."),
+    ("ncmec-esp-id", "Our NCMEC CyberTipline reporter (ESP) id, once registered (us), or none."),
+    ("nca-administrator", "Our NCA reporting-portal organisation administrator and replacement (uk), or none."),
+    ("police-ca", "Canadian police contact for s.3 notifications (ca), or none."),
+    ("police-au", "Australian police (AFP) contact for referrals (au), or none."),
+    ("eu-authority", "EU law-enforcement contact for DSA Art 18 notifications (eu), or none."),
+    ("eu-legal-representative", "Our DSA legal representative, if not established in the EU (eu), or none."),
     ("team-size", "Who handles trust and safety: solo, small, dedicated."),
     ("document-version", "Version of the documents shown on the cover and in footers (default 1.0)."),
     ("paper", "Paper size: a4 or letter (default: letter for us or ca, else a4)."),
@@ -814,6 +840,14 @@ def init(path: Path, no_input: bool, force: bool, quiet: bool, **opts: tuple[str
     click.echo(f"Wrote {path}. Next: policygen generate {path} -o out")
     if not quiet:
         _assumptions(assumptions(load_profile(path)))
+
+
+def _to_complete(items: list[tuple[str, str]]) -> None:
+    if not items:
+        return
+    click.echo("TO COMPLETE: the SOP shows these markers until you fill in the profile's contacts: section:")
+    for field, why in items:
+        click.echo(f"  - {field}" + (f": {why}" if why else ""))
 
 
 def _assumptions(items: list[str]) -> None:

@@ -93,6 +93,9 @@ def test_init_in_a_terminal_recovers_from_bad_answers(tmp_path: Path) -> None:
     answer(child, "children's access assessment", "")
     answer(child, "700,000 monthly active UK users", "no")
     answer(child, "age-restricted social media platform", "")
+    # contacts only the provider knows, for this profile's recipients (UK and Australia only)
+    answer(child, "NCA reporting-portal organisation administrator", "Jo Bloggs (CEO); replacement: Sam Roe (CTO)")
+    answer(child, "Australian police (AFP) contact for referrals", "")
     answer(child, "Who handles trust and safety", "solo")
     answer(child, "Version of these documents", "")
     answer(child, "Paper size", "")
@@ -109,6 +112,8 @@ def test_init_in_a_terminal_recovers_from_bad_answers(tmp_path: Path) -> None:
     assert data["document"] == {"version": "1.0", "paper": "a4"}  # no us or ca: A4 by default
     assert data["audience"]["parental_consent"] is False  # the user said no: never set silently
     assert data["audience"]["minimum_age"] == 13
+    assert data["contacts"]["nca_administrator"] == "Jo Bloggs (CEO); replacement: Sam Roe (CTO)"
+    assert data["contacts"]["police_au"] is None and data["contacts"]["ncmec_esp_id"] is None  # not asked: no us
     assert data["audience"]["minimum_age_for"] == {"livestream": 18, "payments": 18}
     assert data["safeguards"]["restrict_adult_minor_dms"] is True  # "can an adult message?" no
     assert data["safeguards"]["report_includes_context"] is None  # unknown

@@ -218,6 +218,7 @@ CATEGORY_PROSE = {
     "sextortion": "sextortion of a child with no immediate threat",
     "trafficking": "signs of child sex trafficking",
     "authority-notice": "any notice about child safety from a hotline, the police or a regulator",
+    "legal-request": "a request from the police or a court to preserve or hand over data",
     "underage-user": "a user who appears to be younger than our minimum age",
     "other-breach": "other breaches of our child-safety rules",
 }

@@ -24,6 +24,11 @@ profile's selected clauses say about each other:
     website appears in the clause's text (every document); and no e-mail
     address, or URL on the company's own domains, appears that is not one of
     the profile's values (a hard-coded address).
+``tip-off``
+    No SOP routing row tells the user a case is about at the time of the
+    report: on an S1 or S2 routing category, every ``report`` / ``notify``
+    duty to the user (``party: user``, or a recipient that names the user)
+    carries a ``hold`` condition saying when it is deferred or withheld.
 
 ``lint`` runs the check for every service x jurisdiction x team-size profile
 (rules ``authorities`` and ``channels``; ``promises`` is already part of its
@@ -33,6 +38,7 @@ coverage check) and for every sample profile (all rules); ``api.build`` calls
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,7 +51,12 @@ from ..profile.schema import find_emails, find_urls, find_value
 from .coverage import PROMISE_SECTIONS, facts_in, pair_profile, unbacked_promises
 
 #: Every rule :func:`check` knows, in the order they are reported.
-RULES: tuple[str, ...] = ("promises", "authorities", "channels", "text")
+RULES: tuple[str, ...] = ("promises", "authorities", "channels", "text", "tip-off")
+
+#: Severity levels at which telling the user could tip off a suspect (rule ``tip-off``).
+HOLD_SEVERITIES: tuple[str, ...] = ("S1", "S2")
+
+_USER_RECIPIENT = re.compile(r"\b(user|users|account holder|uploader|subscriber|customer|suspect)\b", re.I)
 
 #: Channels a user reaches us through; the ToS and the tips must agree on them.
 USER_FACING: tuple[str, ...] = ("report-button", "contact.safety")
@@ -89,7 +100,54 @@ def check(
         problems.extend(_channels(decisions))
     if "text" in rules:
         problems.extend(_text(decisions, documents, profile))
+    if "tip-off" in rules:
+        problems.extend(tip_off_problems([d.clause for d in decisions if d.included]))
     return sorted(set(problems), key=_order)
+
+
+def tip_off_problems(clauses: Iterable[Clause]) -> list[Problem]:
+    """Return a problem for each S1/S2 routing step that notifies the user without a hold condition.
+
+    ``clauses`` are the clauses selected together (one profile's SOP); the
+    severity of each routing category comes from their ``routing.categories``.
+    A notice to the user on such a route must say when it is deferred or
+    withheld (``obligations[].hold``), so that a table or tool following
+    ``sop.json`` never tells a suspect before the authorities act.
+    """
+    sop = sorted((c for c in clauses if c.doc == "sop"), key=lambda c: c.id)
+    severity = {item["id"]: item["severity"] for c in sop for item in c.meta["routing"]["categories"]}
+    out = []
+    for c in sop:
+        for i, ob in enumerate(c.meta["obligations"]):
+            if ob["kind"] not in AUTHORITY_KINDS:
+                continue
+            to_user = ob.get("party") == "user" or bool(_USER_RECIPIENT.search(ob.get("recipient") or ""))
+            if not to_user:
+                continue
+            urgent = [cat for cat in ob["categories"] or severity if severity.get(cat) in HOLD_SEVERITIES]
+            if not urgent:
+                continue
+            if ob.get("party") != "user":
+                out.append(
+                    _problem(
+                        c,
+                        f"obligations[{i}].party",
+                        f"{c.id} lists {ob.get('recipient')!r} among the authorities that must be told on the "
+                        f"S1/S2 route(s) {', '.join(urgent)}; a notice to the user is not a report to an authority: "
+                        "set party: user and a hold condition (see sop.appeals.no-tipping-off)",
+                    )
+                )
+            elif not (ob.get("hold") or "").strip():
+                out.append(
+                    _problem(
+                        c,
+                        f"obligations[{i}].hold",
+                        f"{c.id} tells {ob.get('recipient')!r} on the S1/S2 route(s) {', '.join(urgent)} with no hold "
+                        "condition; say when the notice is deferred or withheld so no suspect is tipped off "
+                        "(see sop.appeals.no-tipping-off)",
+                    )
+                )
+    return out
 
 
 def check_build(
@@ -397,6 +455,16 @@ def _found(blocks: list[Block], values: Mapping[str, str], others: list[str]) ->
     return emails, urls
 
 
+def _channel_emails(clause: Clause) -> set[str]:
+    found: set[str] = set()
+    for ob in clause.meta["obligations"]:
+        channel = ob.get("channel") or {}
+        for key in ("email", "how", "before_first_report", "limits"):
+            if channel.get(key):
+                found |= {e.lower() for e in find_emails(channel[key])}
+    return found
+
+
 def _text(decisions: list[Decision], documents: Mapping[str, Document], profile: Profile) -> list[Problem]:
     clauses = {d.clause.id: d.clause for d in decisions}
     # A library written before ``channels`` existed declares none: check its
@@ -409,6 +477,7 @@ def _text(decisions: list[Decision], documents: Mapping[str, Document], profile:
     domains = {e.rpartition("@")[2] for e in emails_of.values()}
     if website:
         domains.add(_host(values["website"]))
+    sop_official = set().union(*(_channel_emails(d.clause) for d in decisions if d.included and d.clause.doc == "sop"))
     out = []
     for kind, document in sorted(documents.items()):
         doc_name = _DOC_NAMES.get(kind, kind)
@@ -420,7 +489,10 @@ def _text(decisions: list[Decision], documents: Mapping[str, Document], profile:
                 declared = set(channels_of(clause))
                 emails, urls = _found(block.blocks, values, others)
                 where = f"in the {doc_name}"
-                for email in sorted(emails):
+                # An authority's own address, declared in a selected SOP clause's channel metadata
+                # (from the contacts brief, with its verification mark), may be shown in the SOP.
+                official = sop_official if kind == "sop" else set()
+                for email in sorted(emails - official):
                     named = sorted(k for k, v in emails_of.items() if v == email)
                     if not named:
                         out.append(
@@ -526,7 +598,7 @@ def library_problems(
     templates: Templates,
     samples: Iterable[Profile] = (),
     *,
-    pair_rules: Collection[str] = ("authorities", "channels"),
+    pair_rules: Collection[str] = ("authorities", "channels", "tip-off"),
 ) -> list[Problem]:
     """Run :func:`check` for every :func:`lint_profiles` profile and each sample; merge identical problems.
 
@@ -563,6 +635,7 @@ __all__ = [
     "channels_of",
     "check",
     "check_build",
+    "tip_off_problems",
     "library_problems",
     "lint_profiles",
 ]

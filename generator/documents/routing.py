@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import __version__
 from ..errors import LibraryError, Problem
 from ..library import Clause, Library
+from ..library.clauses import has_channel
+from ..library.templating import contacts_for
 from ..profile import Profile
 from ..profile import vocabulary as V
-from .model import Block, Span, Table
+from .model import Block, Document, Span, Table, block_text
 from .selection import Decision
 
 #: The format identifier; bumped only for a change that breaks existing readers.
@@ -76,6 +78,8 @@ def routing_table(decisions: Sequence[Decision], profile: Profile, library: Libr
     category_severity, category_source = _categories(clauses)
     levels = _severities(clauses)
     reports, holds = _duties(clauses)
+    notices = [r for r in reports if r["_party"] == "user"]
+    reports = [r for r in reports if r["_party"] != "user"]
 
     severities = []
     for level in V.SEVERITIES:
@@ -100,8 +104,9 @@ def routing_table(decisions: Sequence[Decision], profile: Profile, library: Libr
         info = levels.get(level, {})
         route_reports = [r for r in reports if _applies(r, category)]
         route_holds = [h for h in holds if _applies(h, category)]
+        route_notices = [n for n in notices if _applies(n, category)]
         used = {category_source[category], *info.get("clauses", ()), *(e["clause"] for e in route_reports)}
-        used.update(e["clause"] for e in route_holds)
+        used.update(e["clause"] for e in (*route_holds, *route_notices))
         routes.append(
             {
                 "category": category,
@@ -110,6 +115,7 @@ def routing_table(decisions: Sequence[Decision], profile: Profile, library: Libr
                 "owner_role": info["owner"][0] if "owner" in info else None,
                 "internal_deadline": info["target"][0] if "target" in info else None,
                 "external_reports": [_public(r) for r in route_reports],
+                "user_notices": [_public(n) for n in route_notices],
                 "preservation": [_public(h) for h in route_holds],
                 "clauses": sorted(used),
             }
@@ -125,6 +131,11 @@ def routing_table(decisions: Sequence[Decision], profile: Profile, library: Libr
         "routes": routes,
         "contacts": _contacts(profile, routes, {c.id: c for c in clauses}),
     }
+
+
+def to_complete(table: dict[str, Any]) -> list[str]:
+    """Return the ``contacts.*`` profile fields the routing table's contact sheet still needs (sorted)."""
+    return sorted({d["field"] for c in table["contacts"] for d in c.get("provider_details", ()) if d["to_complete"]})
 
 
 def routing_json(table: dict[str, Any]) -> bytes:
@@ -227,6 +238,7 @@ def _duties(clauses: Sequence[Clause]) -> tuple[list[dict[str, Any]], list[dict[
                 "recipient": ob.get("recipient"),
                 "legal_deadline": ob.get("deadline"),
             }
+            party = ob.get("party") or "authority"
             tail = {
                 "summary": ob["summary"],
                 "clause": c.id,
@@ -235,8 +247,12 @@ def _duties(clauses: Sequence[Clause]) -> tuple[list[dict[str, Any]], list[dict[
                 "_categories": categories,
                 "_index": index,
             }
-            if ob["kind"] in REPORT_KINDS:
-                reports.append({"kind": ob["kind"], **common, **tail})
+            if ob["kind"] in REPORT_KINDS and party == "user":
+                reports.append({"kind": ob["kind"], **common, "hold": ob.get("hold"), **tail, "_party": party})
+            elif ob["kind"] in REPORT_KINDS:
+                reports.append(
+                    {"kind": ob["kind"], **common, **tail, "_party": party, "_channel": ob.get("channel") or {}}
+                )
             elif ob["kind"] in PRESERVE_KINDS:
                 holds.append({**common, "period": ob.get("period"), **tail})
 
@@ -253,6 +269,10 @@ def _applies(entry: dict[str, Any], category: str) -> bool:
 
 def _public(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+
+#: Channel details copied into ``contacts[]`` for an external recipient.
+_CHANNEL_FIELDS = ("how", "url", "phone", "email", "before_first_report", "limits", "verified", "last_verified")
 
 
 def _contacts(profile: Profile, routes: list[dict[str, Any]], by_id: dict[str, Clause]) -> list[dict[str, Any]]:
@@ -272,6 +292,7 @@ def _contacts(profile: Profile, routes: list[dict[str, Any]], by_id: dict[str, C
                     "source": f"profile:company.{field}",
                 }
             )
+    provided = contacts_for(profile.data)
     recipients: dict[tuple[str, str], dict[str, Any]] = {}
     for route in routes:
         for entry in (*route["external_reports"], *route["preservation"]):
@@ -286,13 +307,41 @@ def _contacts(profile: Profile, routes: list[dict[str, Any]], by_id: dict[str, C
                     "jurisdiction": entry["jurisdiction"],
                     "url": None,
                     "source": f"clause:{entry['clause']}",
+                    **{k: None for k in _CHANNEL_FIELDS if k != "url"},
+                    "provider_details": [],
                 },
             )
+            found["source"] = min(found["source"], f"clause:{entry['clause']}")
+            channel = _channel_of(by_id[entry["clause"]], entry)
+            for k in _CHANNEL_FIELDS:
+                if found[k] is None and channel.get(k):
+                    found[k] = str(channel[k])
+            for field in channel.get("provider_fields") or ():
+                if any(d["field"] == f"contacts.{field}" for d in found["provider_details"]):
+                    continue
+                value = provided[field]
+                marker = value.startswith(V.TO_COMPLETE)
+                found["provider_details"].append(
+                    {
+                        "field": f"contacts.{field}",
+                        "value": None if marker else value,
+                        "to_complete": marker,
+                        "needed_for": V.PROVIDER_CONTACTS[field].needed_for,
+                    }
+                )
             if found["url"] is None:
                 found["url"] = _own_site(entry["recipient"], by_id[entry["clause"]])
-            found["source"] = min(found["source"], f"clause:{entry['clause']}")
     ordered = sorted(recipients.values(), key=lambda r: (_JURISDICTION_ORDER.get(r["jurisdiction"], 99), r["contact"]))
     return out + ordered
+
+
+def _channel_of(clause: Clause, entry: dict[str, Any]) -> dict[str, Any]:
+    """Return the ``channel`` of the clause's obligation that names this recipient (empty if none)."""
+    for ob in clause.meta["obligations"]:
+        same = ob.get("recipient") == entry["recipient"] and ob["jurisdiction"] == entry["jurisdiction"]
+        if same and has_channel(ob.get("channel")):
+            return ob["channel"]
+    return {}
 
 
 def _own_site(recipient: str, clause: Clause) -> str | None:
@@ -357,47 +406,133 @@ def quick_reference(table: dict[str, Any], numbers: dict[str, str]) -> list[Bloc
             + ref(e["clause"])
             for e in route["external_reports"]
         )
+        later = "; ".join(
+            f"{e['recipient'] or 'the user'} ({where(e)}): {e['hold'] or 'when the Safety Lead decides'}"
+            + ref(e["clause"])
+            for e in route.get("user_notices", ())
+        )
         keep = "; ".join(
-            f"{e['period'] or 'period not stated'} ({where(e)})" + ref(e["clause"]) for e in route["preservation"]
+            (f"on a request from the {e['recipient']}: " if e["recipient"] else "")
+            + f"{e['period'] or 'period not stated'} ({where(e)})"
+            + ref(e["clause"])
+            for e in route["preservation"]
         )
         rows.append(
             (
                 (Span(route["label"]),),
                 (Span(route["severity"] or "—", bold=True),),
-                (Span(reports or "No external report required by the library; decide case by case"),),
+                (Span(reports or "No authority must be told under this procedure; decide case by case"),),
+                (Span(later or "No notice to the user required by this procedure"),),
                 (Span(keep or "Our own retention rules"),),
             )
         )
     routing = Table(
-        "Routing by category: external reports (legal deadline) and preservation",
-        ("Category", "Severity", "Report to (legal deadline)", "Preserve for"),
+        "Routing by category: who must be told, who may be told later, and preservation",
+        (
+            "Category",
+            "Severity",
+            "Must be told: authorities (legal deadline)",
+            "May be told later: the user (when)",
+            "Preserve for",
+        ),
         tuple(rows),
     )
+    reported = {
+        (e["jurisdiction"], e["recipient"]) for r in table["routes"] for e in r["external_reports"] if e["recipient"]
+    }
     contacts = []
     for c in table["contacts"]:
         if c["role"] == "recipient":
-            if not any(
-                e["recipient"] == c["contact"]
-                for r in table["routes"]
-                for e in r["external_reports"]
-                if e["kind"] == "report"
-            ):
+            if (c["jurisdiction"], c["contact"]) not in reported:
                 continue
-            who = (Span(c["contact"]),)
-            how = (
-                (Span(c["url"], href=c["url"]),)
-                if c["url"]
-                else (Span("Through the registered channel in the clause"),)
+            who = (Span(c["contact"]), Span(f" ({where(c)})" + ref(c["source"].removeprefix("clause:"))))
+            how: list[Span] = []
+            if c.get("how"):
+                how.append(Span(c["how"].rstrip(".") + ". "))
+            if c["url"]:
+                how.append(Span(c["url"], href=c["url"]))
+                how.append(Span(". "))
+            if c.get("phone"):
+                how.append(Span(f"Phone: {c['phone']}. "))
+            if c.get("email"):
+                how.append(Span(f"Email: {c['email']}. "))
+            if c.get("limits"):
+                how.append(Span(c["limits"].rstrip(".") + "."))
+            if not how:
+                how.append(Span("No channel in the library: ask counsel, and add it here"))
+            before = c.get("before_first_report") or "Nothing beyond this procedure"
+            ours: list[Span] = []
+            for d in c.get("provider_details", ()):
+                if ours:
+                    ours.append(Span("; "))
+                text = d["value"] if d["value"] else f"{V.TO_COMPLETE}: {d['field']} ({d['needed_for']})"
+                ours.append(Span(text, bold=d["to_complete"]))
+            checked = (
+                f"{c['last_verified']}, against the contacts brief "
+                f"({_MARKS.get(c.get('verified') or '', 'not marked')}); not yet opened or dialled live: "
+                "check it before relying on it"
+                if c.get("last_verified")
+                else "No published details to check"
             )
-            note = f"{where(c)} mandatory reports" + ref(c["source"].removeprefix("clause:"))
+            how[-1] = Span(how[-1].text.rstrip(), href=how[-1].href)
+            contacts.append(
+                (
+                    tuple(who),
+                    tuple(how),
+                    (Span(before.rstrip(".") + "."),),
+                    tuple(ours or [Span("—")]),
+                    (Span(checked),),
+                )
+            )
         else:
             who = (Span(_ROLE_LABELS.get(c["role"], c["role"])),)
             href = c["contact"] if c["role"] == "website" else f"mailto:{c['contact']}"
-            how = (Span(c["contact"], href=href),)
-            note = "From the company profile"
-        contacts.append((who, how, (Span(note),)))
-    sheet = Table("Contact sheet", ("Who", "How to reach", "Notes"), tuple(contacts))
+            contacts.append(
+                ((*who,), (Span(c["contact"], href=href),), (Span("—"),), (Span("Our own address"),), (Span("—"),))
+            )
+    sheet = Table(
+        "Contact sheet",
+        ("Who", "How to reach", "Before the first report", "Our details", "Last checked"),
+        tuple(contacts),
+    )
     return [severities, routing, sheet]
+
+
+#: Verification marks in words (the key of the domain briefs).
+_MARKS = {
+    "V": "seen on the body's own page",
+    "V2": "from a secondary source or copy",
+    "P": "partly confirmed",
+    "UNVERIFIED": "unverified",
+}
+
+
+_MARKER = re.compile(re.escape(V.TO_COMPLETE) + r": (contacts\.[a-z0-9_]+)")
+
+
+def markers(documents: Mapping[str, Document]) -> list[tuple[str, str]]:
+    """Return the "TO COMPLETE" markers in assembled documents: sorted (profile field, what it is for) pairs.
+
+    Each names a ``contacts:`` field of the profile that the documents need and
+    the profile leaves empty.
+    """
+    found: set[str] = set()
+
+    def walk(blocks: Iterable[Block]) -> None:
+        for block in blocks:
+            found.update(_MARKER.findall(block_text(block)))
+
+    for document in documents.values():
+        walk(document.intro)
+        for section in document.all_sections():
+            walk(section.intro)
+            for clause in section.clauses:
+                walk(clause.blocks)
+    out = []
+    for field in sorted(found):
+        spec = V.PROVIDER_CONTACTS.get(field.removeprefix("contacts."))
+        out.append((field, spec.needed_for if spec else ""))
+    return out
 
 
 def _number_key(number: str) -> tuple[int, ...]:

@@ -21,6 +21,7 @@ from .. import cache
 from ..errors import LibraryError, Problem
 from ..profile import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, YamlProblem, parse_yaml, read_text
 from ..profile import vocabulary as V
+from ..profile.schema import Email
 from .conditions import check_claim, check_condition
 
 ID_RE = re.compile(r"^(tos|sop|tips)(\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
@@ -135,6 +136,15 @@ OBLIGATION_KINDS = (
 ROUTED_KINDS = ("report", "notify", "preserve")
 
 
+#: Who an obligation's recipient is: an authority or body we must tell, or the user concerned.
+PARTIES = ("authority", "user")
+
+
+def has_channel(channel: dict[str, Any] | None) -> bool:
+    """Return True when an obligation's ``channel`` gives a way to reach the recipient or a field to fill in."""
+    return bool(channel) and any(channel.get(k) for k in ("how", "url", "phone", "email", "provider_fields"))
+
+
 def _check_obligation(value: Any, ck: Checker, path: tuple) -> None:
     if value["categories"] and value["kind"] not in ROUTED_KINDS:
         ck.add(
@@ -142,6 +152,33 @@ def _check_obligation(value: Any, ck: Checker, path: tuple) -> None:
             f"is only for obligations of kind {', '.join(ROUTED_KINDS)} (sop.json routes); this one is "
             f"{value['kind']!r}",
         )
+    told = ("report", "notify")
+    for key in ("hold",):
+        if value[key] and value["kind"] not in told:
+            ck.add((*path, key), f"is only for obligations of kind report or notify; this one is {value['kind']!r}")
+    if value["party"] == "user" and value["kind"] not in told:
+        ck.add((*path, "party"), f"'user' is only for obligations of kind report or notify, not {value['kind']!r}")
+    channel = value["channel"]
+    if has_channel(channel):
+        if value["kind"] not in told:
+            ck.add(
+                (*path, "channel"), f"is only for obligations of kind report or notify; this one is {value['kind']!r}"
+            )
+        if value["party"] == "user":
+            ck.add((*path, "channel"), "a notice to the user goes to the user's own contact details; give no channel")
+        day = channel.get("last_verified")
+        if day:
+            try:
+                _dt.date.fromisoformat(str(day))
+            except ValueError:
+                ck.add((*path, "channel", "last_verified"), f"{day!r} is not a date; write YYYY-MM-DD")
+        for key in ("verified", "last_verified"):
+            if any(channel.get(k) for k in ("url", "phone", "email")) and not channel.get(key):
+                ck.add(
+                    (*path, "channel", key),
+                    "is required when the channel gives a URL, phone number or email address "
+                    "(from the contacts brief, with its verification mark and date)",
+                )
 
 
 def _check_routing(value: Any, ck: Checker, path: tuple) -> None:
@@ -197,6 +234,48 @@ OBLIGATION = Mapping(
             Enum(choices=list(V.CATEGORIES)),
             "Report, notify and preserve only: the sop.json routing categories the duty applies to.",
             default=list,
+        ),
+        "party": Enum(
+            "Report and notify only: 'authority' (a body we must tell; the default) or 'user' (the person "
+            "the decision is about, told later and only when no investigation would be prejudiced).",
+            choices=list(PARTIES),
+            default="authority",
+        ),
+        "hold": Str(
+            "Report and notify to the user: when the notice is deferred or withheld, e.g. 'not while telling "
+            "the user could prejudice an investigation'.",
+            default=None,
+            max_len=400,
+        ),
+        "channel": Mapping(
+            {
+                "how": Str(
+                    "The route in words, e.g. 'registered CyberTipline reporting (web or API)'.",
+                    default=None,
+                    max_len=400,
+                ),
+                "url": Url("The recipient's own page for the route (from the contacts brief).", default=None),
+                "phone": Str("Phone number (from the contacts brief).", default=None, max_len=200),
+                "email": Email("Email address (from the contacts brief), the address only.", default=None),
+                "before_first_report": Str(
+                    "What to do before the first report (registration).", default=None, max_len=600
+                ),
+                "limits": Str(
+                    "Limits of the route (what it does not take, what is unverified).", default=None, max_len=600
+                ),
+                "provider_fields": ListOf(
+                    Enum(choices=list(V.PROVIDER_CONTACTS)),
+                    "Profile fields under contacts: the provider fills in for this recipient.",
+                    default=list,
+                ),
+                "verified": Enum("Verification mark of the channel details.", choices=list(VERIFICATION), default=None),
+                "last_verified": Str(
+                    "Date (YYYY-MM-DD) the channel details were last checked against their source.",
+                    default=None,
+                    max_len=10,
+                ),
+            },
+            "Report and notify to an authority: how to reach the recipient (SOP contact sheet).",
         ),
     },
     validate=_check_obligation,

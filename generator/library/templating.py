@@ -437,6 +437,7 @@ CLAUSE_VARIABLES = (
     "safeguards",
     "determinations",
     "feature_ages",
+    "contacts",
 )
 
 
@@ -453,9 +454,30 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def contacts_for(profile_data: dict[str, Any]) -> dict[str, str]:
+    """Return the ``contacts:`` fields as clause bodies see them.
+
+    An empty field prints as a visible "TO COMPLETE: contacts.<id>" marker, never as blank prose.
+    A company established in the EU needs no DSA legal representative, so that field says so.
+    """
+    given = profile_data.get("contacts") or {}
+    out = {}
+    for key in V.PROVIDER_CONTACTS:
+        value = given.get(key)
+        if (
+            not value
+            and key == "eu_legal_representative"
+            and profile_data["company"].get("country") in V.EU_MEMBER_STATES
+        ):
+            value = "none needed: we are established in the EU"
+        out[key] = value or f"{V.TO_COMPLETE}: contacts.{key}"
+    return out
+
+
 def clause_context(profile_data: dict[str, Any]) -> dict[str, Any]:
     """Return the variables a clause body sees: the validated profile's fields, as plain data."""
-    ctx = {k: plain(profile_data[k]) for k in CLAUSE_VARIABLES if k != "feature_ages"}
+    ctx = {k: plain(profile_data[k]) for k in CLAUSE_VARIABLES if k not in ("feature_ages", "contacts")}
+    ctx["contacts"] = contacts_for(profile_data)
     audience = profile_data["audience"]
     ctx["feature_ages"] = {
         f: max(audience["minimum_age"], audience["minimum_age_for"].get(f) or 0) for f in profile_data["features"]

@@ -135,6 +135,21 @@ def _determinations_schema() -> Mapping:
     )
 
 
+def _contacts_schema() -> Mapping:
+    return Mapping(
+        {
+            c.id: Str(
+                c.description + f" Default: empty; the SOP shows '{V.TO_COMPLETE}: contacts.{c.id}'.",
+                default=None,
+                max_len=300,
+            )
+            for c in V.PROVIDER_CONTACTS.values()
+        },
+        "Contact details only the provider knows (reporting accounts, police contacts); an empty one is "
+        "shown in the SOP as a TO COMPLETE marker.",
+    )
+
+
 class FeatureAges(Field):
     """A mapping of feature id to the minimum age for that feature (``audience.minimum_age_for``)."""
 
@@ -297,6 +312,7 @@ PROFILE_SCHEMA = Mapping(
             "The trust-and-safety team.",
         ),
         "determinations": _determinations_schema(),
+        "contacts": _contacts_schema(),
         "document": _document_schema(),
         "effective_date": Date("Date the documents take effect. Default: left for you to fill in.", default=None),
         "governing_law": Str("Governing law named in the terms. Default: none.", default=None),

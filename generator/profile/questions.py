@@ -377,6 +377,39 @@ def _determination_question(d: V.Determination) -> Question:
     )
 
 
+#: Which jurisdiction needs each ``contacts:`` field (the recipient it is for).
+CONTACT_JURISDICTIONS = {
+    "ncmec_esp_id": "us",
+    "nca_administrator": "uk",
+    "police_ca": "ca",
+    "police_au": "au",
+    "eu_authority": "eu",
+    "eu_legal_representative": "eu",
+}
+
+
+def contact_flag(cid: str) -> str:
+    """Return the ``init`` flag for a ``contacts:`` field, e.g. ``police-ca``."""
+    return cid.replace("_", "-")
+
+
+def _contact_question(c: V.ProviderContact) -> Question:
+    def relevant(a: Answers) -> bool:
+        if CONTACT_JURISDICTIONS.get(c.id) not in a.get("jurisdictions", []):
+            return False
+        return not (c.id == "eu_legal_representative" and a.get("company.country") in V.EU_MEMBER_STATES)
+
+    return Question(
+        f"contacts.{c.id}",
+        contact_flag(c.id),
+        c.question + " (or none: the SOP then shows TO COMPLETE)",
+        _optional_text,
+        lambda a: None,
+        relevant,
+        comment=c.description.split(". ")[0].rstrip(".") + "; empty: the SOP shows TO COMPLETE",
+    )
+
+
 def questions() -> list[Question]:
     """Return every question, in the order ``init`` asks them."""
     qs = [
@@ -510,6 +543,7 @@ def questions() -> list[Question]:
     ]
     qs += [_safeguard_question(sg) for sg in V.SAFEGUARDS.values()]
     qs += [_determination_question(d) for d in V.DETERMINATIONS.values()]
+    qs += [_contact_question(c) for c in V.PROVIDER_CONTACTS.values()]
     qs += [
         Question(
             "team.size",
@@ -676,6 +710,8 @@ def _not_asked_comment(q: Question, answers: Answers) -> str:
     if q.key.startswith("determinations."):
         d = V.DETERMINATIONS[q.key.split(".", 1)[1]]
         return f"not asked: the service does not operate in {d.jurisdiction}"
+    if q.key.startswith("contacts."):
+        return "not needed for these jurisdictions"
     if q.key == "audience.parental_consent":
         return "not asked: the minimum age is 13 or more"
     return "not asked"

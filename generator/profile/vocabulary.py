@@ -179,7 +179,8 @@ CATEGORIES: dict[str, str] = {
     "enticement": "Grooming, coercion or enticement of a minor",
     "sextortion": "Sextortion of a child",
     "trafficking": "Child sex trafficking",
-    "authority-notice": "A notice or order from a hotline, police or regulator",
+    "authority-notice": "A notice or order about content from a hotline, police or regulator",
+    "legal-request": "A request from police or a court to preserve or hand over data",
     "underage-user": "A user appears to be under the minimum age",
     "other-breach": "Other breaches of the child-safety rules",
 }
@@ -457,3 +458,76 @@ JURISDICTION_ALIASES: dict[str, str] = {
     "ca": "ca",
     "canada": "ca",
 }
+
+
+@dataclass(frozen=True)
+class ProviderContact:
+    """A contact detail only the provider can fill in, the key under ``contacts:``.
+
+    Attributes:
+        id: Stable id, the key under ``contacts:`` (``contacts.<id>``).
+        description: What to write there (``list fields``, README, ``init``).
+        question: The ``init`` question.
+        needed_for: What it is needed for, shown after the TO COMPLETE marker.
+    """
+
+    id: str
+    description: str
+    question: str
+    needed_for: str
+
+
+#: Contact details the documents need but only the provider knows. Empty ones show as
+#: "TO COMPLETE: contacts.<id>" in the documents, and `generate` lists them.
+PROVIDER_CONTACTS: dict[str, ProviderContact] = {
+    c.id: c
+    for c in [
+        ProviderContact(
+            "ncmec_esp_id",
+            "Our CyberTipline reporter (ESP) id or account name, given by NCMEC when it registers us as an "
+            "electronic service provider.",
+            "NCMEC CyberTipline reporter (ESP) id, once NCMEC has registered you (Enter to leave it to complete)",
+            "our NCMEC reporter (ESP) id, after registering with NCMEC",
+        ),
+        ProviderContact(
+            "nca_administrator",
+            "Name and role of our organisation administrator (and the replacement administrator) registered "
+            "with the UK National Crime Agency's CSEA industry reporting portal.",
+            "NCA reporting-portal organisation administrator and replacement (names and roles)",
+            "our NCA portal organisation administrator and replacement, after registering with the NCA",
+        ),
+        ProviderContact(
+            "police_ca",
+            "The Canadian police service we notify under the reporting Act s.3, and how to reach it (phone or "
+            "email), as agreed with counsel. The police of the place where the offence happened handle "
+            "notifications; the RCMP's national centre takes requests from police only.",
+            "Canadian police contact for s.3 notifications (service, phone or email)",
+            "the Canadian police service we notify, agreed with counsel",
+        ),
+        ProviderContact(
+            "police_au",
+            "The Australian police contact we refer child abuse material and threats to life to (Criminal Code "
+            "s.474.25 referrals to the Australian Federal Police), and how to reach it, as agreed with counsel.",
+            "Australian police (AFP) contact for referrals (unit, phone, email or form)",
+            "our Australian police contact (AFP referrals, threats to life), agreed with counsel",
+        ),
+        ProviderContact(
+            "eu_authority",
+            "The law-enforcement authority we notify under DSA Art 18 when no Member State can be identified "
+            "(the authority of the Member State where we are established or where our legal representative "
+            "is), and how to reach it, e.g. Germany: BKA DSA portal access.",
+            "EU law-enforcement contact for DSA Art 18 notifications (authority and channel)",
+            "the Art 18 authority of our Member State of establishment or legal representative",
+        ),
+        ProviderContact(
+            "eu_legal_representative",
+            "Our DSA legal representative in the EU (name and email), needed when the company is not "
+            "established in the EU (DSA Art 13).",
+            "EU legal representative under DSA Art 13 (name and email), if not established in the EU",
+            "our DSA legal representative, if we are not established in the EU",
+        ),
+    ]
+}
+
+#: The marker a document shows for an empty provider contact; `generate` and `lint --profile` find it.
+TO_COMPLETE = "TO COMPLETE"
