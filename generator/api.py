@@ -89,6 +89,8 @@ def build(
     docs: Sequence[str] = ALL_DOCS,
     formats: Sequence[str] = DEFAULT_FORMATS,
     toc_pages: bool | None = False,
+    *,
+    sources: bool = True,
 ) -> Build:
     """Select, assemble and render the documents for one profile.
 
@@ -97,7 +99,9 @@ def build(
     LibreOffice, run once for all documents: for the PDF, and with
     ``toc_pages`` (``None``: when LibreOffice is installed, see
     :func:`want_toc_pages`) to lay the Word documents out and write their
-    contents' page numbers into them.
+    contents' page numbers into them. With ``sources`` false the published
+    documents (terms, tips) go without their Sources annex; the SOP keeps its
+    notes and sources.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input;
@@ -111,7 +115,7 @@ def build(
     if "sop" in docs:
         table = routing_table(decisions, profile, library)
         generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
-    documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
+    documents = {doc: assemble(doc, decisions, library, templates, profile, generated, sources=sources) for doc in docs}
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
     result = Build(profile, decisions, documents)
     pages = "docx" in formats and want_toc_pages(toc_pages)
@@ -309,6 +313,7 @@ def generate(
     lock: str | Path | None = None,
     allow_drift: bool = False,
     toc_pages: bool | None = None,
+    sources: bool = True,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -320,6 +325,8 @@ def generate(
     ``toc_pages``: fill in the page numbers of the Word documents' contents
     with a LibreOffice layout pass (``None``: when LibreOffice is installed,
     unless ``POLICYGEN_TOC_PAGES=0``; a few seconds per profile).
+    ``sources``: false leaves the Sources annex out of the terms and the
+    tips (the published documents); the SOP always keeps it.
 
     With ``lock``: if the lockfile exists, the documents are generated from
     the exact clause texts it pins (``library_dir`` must not be given); if
@@ -376,7 +383,7 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats, toc_pages)
+        b = build(p, library, templates, docs, formats, toc_pages, sources=sources)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         kept = kept_files(Path(out_dir) / prefix, list(b.files))

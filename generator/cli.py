@@ -201,6 +201,12 @@ def cli() -> None:
     help="Fill in the page numbers of the Word contents with a LibreOffice layout pass (a few seconds). "
     "Default: when LibreOffice is installed.",
 )
+@click.option(
+    "--sources/--no-sources",
+    default=True,
+    help="End the terms and the safety tips with a Sources annex for counsel (default). "
+    "--no-sources leaves it out, for publishing; the SOP always keeps its notes and sources.",
+)
 @library_option
 @templates_option
 def generate(
@@ -213,6 +219,7 @@ def generate(
     lock: Path | None,
     allow_drift: bool,
     toc_pages: bool | None,
+    sources: bool,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -254,6 +261,7 @@ def generate(
             lock=lock,
             allow_drift=allow_drift,
             toc_pages=toc_pages,
+            sources=sources,
         )
     finally:
         if bar is not None:

@@ -9,6 +9,7 @@ from ..errors import Problem, RenderError
 from ..library import Clause, Library, clause_context, render_text
 from ..profile import Profile
 from ..profile import vocabulary as V
+from . import citations
 from .mdparse import MarkdownProblem, parse_markdown
 from .model import Block, ClauseBlock, Document, ListBlock, ListItem, Paragraph, Section, Span
 from .selection import Decision, selected
@@ -39,6 +40,8 @@ def assemble(
     templates: Templates,
     profile: Profile,
     generated: Mapping[str, Generator] | None = None,
+    *,
+    sources: bool = True,
 ) -> Document:
     """Build one document (``tos``, ``sop`` or ``tips``) for a profile.
 
@@ -46,6 +49,8 @@ def assemble(
     to a function that returns that section's tables; it is called once the
     clause numbers are known, so the tables can point to clauses by number.
     A generated section whose generator returns no blocks is left out.
+    With ``sources`` false, a published document (the skeleton's
+    ``published``: the terms, the tips) leaves its Sources annex out.
 
     Raises:
         RenderError: when a clause or skeleton text fails to render, or a
@@ -102,11 +107,23 @@ def assemble(
         for section, maker in pending:
             section.intro.extend(maker(numbers))
 
+    cited = {c.id: c for c in chosen}
+    notes = citations.add_notes(sections, cited) if skeleton.data["citations"] == "notes" else []
     appendices = []
     if skeleton.data["counsel_appendix"]:
         appendix = _counsel_appendix(decisions, common, context, profile)
         if appendix is not None:
             appendices.append(appendix)
+    kind = skeleton.data["sources"]
+    if kind != "none" and (sources or not skeleton.data["published"]):
+        blocks = (
+            citations.sources_citations(sections, cited, common["sources_intro"])
+            if kind == "citations"
+            else citations.sources_links(sections, cited, common["sources_links_intro"])
+        )
+        if blocks:
+            letter = chr(ord("A") + len(appendices))
+            appendices.append(Section(letter, "sources", common["sources_title"], blocks, []))
 
     effective = profile.data["effective_date"]
     settings = profile.data["document"]
@@ -131,10 +148,12 @@ def assemble(
         version=settings["version"],
         paper=paper,
         toc_depth=1 if skeleton.data["contents"] == "sections" else 2,
+        notes=notes,
         meta={
             "document": V.DOC_KINDS[doc].label,
             "footer": common["footer"],
             "draft": common["draft_notice"],
+            "notes-title": common["notes_title"],
             "library-version": library.version,
             "profile-digest": profile.digest,
             "build-digest": f"sha256:{digest}",

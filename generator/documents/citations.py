@@ -1,0 +1,227 @@
+"""Citations in the documents: numbered notes on each legal duty, and the "Sources" annex.
+
+A skeleton chooses what its document shows (``templates/documents/<doc>.yaml``):
+
+``citations: notes``
+    Each clause that cites a source gets a numbered note per citation,
+    referred to from the end of its first paragraph: source, pinpoint, URL and
+    how the citation was verified, in words. Word shows them as footnotes.
+``sources: citations``
+    An annex lists each cited source once (grouped by source and URL), with
+    its pinpoints, its verification in words, the date its clauses were last
+    reviewed and the clauses that cite it.
+``sources: links``
+    An annex lists each phone number and web address the text gives, with
+    the date the clause giving it was last reviewed (the safety tips).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from ..library import Clause
+from .model import Block, ClauseBlock, ListBlock, ListItem, Note, Paragraph, Section, Span, Table, plain_text
+
+#: The verification marks of the facts brief, in the words a reader sees.
+VERIFICATION_WORDS: dict[str, str] = {
+    "V": "checked against the primary text",
+    "V2": "secondary source",
+    "P": "partly confirmed",
+    "UNVERIFIED": "not verified",
+}
+#: Weakest first: a source cited with several marks shows the weakest.
+_STRENGTH = ("UNVERIFIED", "P", "V2", "V")
+
+
+def verification_words(mark: str) -> str:
+    """Return the reader's words for a verification mark."""
+    return VERIFICATION_WORDS.get(mark, mark)
+
+
+def _citation_spans(ct: dict) -> tuple[Span, ...]:
+    source = ct["source"].strip()
+    pinpoint = (ct.get("pinpoint") or "").strip()
+    head = f"{source}, {pinpoint}" if pinpoint and pinpoint not in source else source
+    return (
+        Span(head.rstrip(".") + ". "),
+        Span(ct["url"], href=ct["url"]),
+        Span(f" ({verification_words(ct['verified'])})."),
+    )
+
+
+def _with_refs(blocks: list[Block], refs: tuple[Span, ...]) -> list[Block]:
+    """Append note references to the first paragraph or list item of a clause body."""
+    out = list(blocks)
+    for i, block in enumerate(out):
+        if isinstance(block, Paragraph):
+            out[i] = Paragraph((*block.spans, *refs))
+            return out
+        if isinstance(block, ListBlock) and block.items:
+            first = block.items[0]
+            out[i] = replace(block, items=(replace(first, spans=(*first.spans, *refs)), *block.items[1:]))
+            return out
+    return [*out, Paragraph(refs)]
+
+
+def add_notes(sections: list[Section], clauses: dict[str, Clause]) -> list[Note]:
+    """Give every clause that cites a source one numbered note per citation; return the notes in order.
+
+    The references go at the end of the clause's first paragraph (or first
+    list item), so Word keeps them out of the headings and the contents.
+    """
+    notes: list[Note] = []
+    for section in sections:
+        for block in section.clauses:
+            clause = clauses.get(block.id)
+            if clause is None or not clause.meta["citations"]:
+                continue
+            refs = []
+            for ct in clause.meta["citations"]:
+                number = len(notes) + 1
+                notes.append(Note(number, _citation_spans(ct)))
+                refs.append(Span(str(number), note=number))
+            block.blocks = _with_refs(block.blocks, tuple(refs))
+    return notes
+
+
+@dataclass
+class _Source:
+    source: str
+    url: str
+    marks: dict[str, str] = field(default_factory=dict)  # pinpoint -> weakest mark
+    reviewed: dt.date | None = None
+    numbers: list[str] = field(default_factory=list)
+
+
+def _weakest(a: str, b: str) -> str:
+    return min(a, b, key=lambda m: _STRENGTH.index(m) if m in _STRENGTH else 0)
+
+
+def _clause_blocks(sections: Iterable[Section]) -> Iterable[ClauseBlock]:
+    for section in sections:
+        yield from section.clauses
+
+
+def cited_sources(sections: list[Section], clauses: dict[str, Clause]) -> list[_Source]:
+    """Each cited source once, in order of first citation."""
+    found: dict[tuple[str, str], _Source] = {}
+    for block in _clause_blocks(sections):
+        clause = clauses.get(block.id)
+        if clause is None:
+            continue
+        for ct in clause.meta["citations"]:
+            key = (ct["source"].strip(), ct["url"])
+            entry = found.setdefault(key, _Source(*key))
+            pin = (ct.get("pinpoint") or "").strip()
+            entry.marks[pin] = _weakest(entry.marks.get(pin, ct["verified"]), ct["verified"])
+            reviewed = clause.meta["last_reviewed"]
+            entry.reviewed = reviewed if entry.reviewed is None else min(entry.reviewed, reviewed)
+            if block.number not in entry.numbers:
+                entry.numbers.append(block.number)
+    return list(found.values())
+
+
+def _where(numbers: list[str]) -> str:
+    return ("clause " if len(numbers) == 1 else "clauses ") + ", ".join(numbers)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def sources_citations(sections: list[Section], clauses: dict[str, Clause], intro: str) -> list[Block]:
+    """Build a "Sources" annex listing every cited source once; empty when nothing is cited."""
+    items = []
+    for src in cited_sources(sections, clauses):
+        marks = set(src.marks.values())
+        pins = [p for p in src.marks if p]
+        spans: list[Span] = [Span(src.source, bold=True)]
+        if len(marks) == 1:
+            spans.append(Span(f", {'; '.join(pins)}. " if pins else ". "))
+            how = _cap(verification_words(marks.pop()))
+        else:
+            spans.append(Span(". "))
+            how = "; ".join(f"{p or 'generally'}: {verification_words(m)}" for p, m in src.marks.items())
+        reviewed = src.reviewed.isoformat() if src.reviewed else "not recorded"
+        spans += [
+            Span(src.url, href=src.url),
+            Span(f". {how}. Last reviewed {reviewed}; cited in {_where(src.numbers)}."),
+        ]
+        items.append(ListItem(tuple(spans)))
+    if not items:
+        return []
+    return [Paragraph((Span(intro.strip()),)), ListBlock(False, tuple(items))]
+
+
+#: A phone number: digits in groups (at least six digits), or a short number after "call", "text" or "dial".
+_PHONE = re.compile(r"(?<![\w/.:-])(?:\+?\d[\d ‑-]{4,}\d)(?![\w/-])|(?<=\b(?:call|text|dial) )\d{3,4}\b", re.I)
+_URL = re.compile(r"https?://[^\s)<>\]]+[^\s)<>\].,;:!?'\"]")
+
+
+def _contacts_in(blocks: Iterable[Block]) -> list[str]:
+    found: list[str] = []
+
+    def spans(ss: tuple[Span, ...]) -> None:
+        for s in ss:
+            if s.href and s.href.startswith(("http://", "https://")):
+                found.append(s.href)
+        text = plain_text(ss)
+        found.extend(m.group(0) for m in _URL.finditer(text))
+        for m in _PHONE.finditer(text):
+            number = m.group(0).strip()
+            long_enough = sum(c.isdigit() for c in number) >= 6 or len(number) <= 4
+            if long_enough and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", number):
+                found.append(number)
+
+    def walk(bs: Iterable[Block]) -> None:
+        for b in bs:
+            if isinstance(b, Paragraph):
+                spans(b.spans)
+            elif isinstance(b, ListBlock):
+                for item in b.items:
+                    spans(item.spans)
+                    walk(item.children)
+            elif isinstance(b, Table):
+                for row in b.rows:
+                    for cell in row:
+                        spans(cell)
+
+    walk(blocks)
+    return found
+
+
+def sources_links(sections: list[Section], clauses: dict[str, Clause], intro: str) -> list[Block]:
+    """Build a "Sources" annex: every phone number and web address once, with its last-checked date."""
+    seen: dict[str, tuple[dt.date | None, list[str]]] = {}
+    for block in _clause_blocks(sections):
+        clause = clauses.get(block.id)
+        reviewed = clause.meta["last_reviewed"] if clause is not None else None
+        for contact in _contacts_in(block.blocks):
+            date, where = seen.setdefault(contact, (reviewed, []))
+            if reviewed is not None and (date is None or reviewed < date):
+                seen[contact] = (reviewed, where)
+            if block.title not in where:
+                where.append(block.title)
+    if not seen:
+        return []
+    rows = []
+    for contact, (date, where) in seen.items():
+        shown = (Span(contact, href=contact),) if contact.startswith("http") else (Span(contact),)
+        rows.append((shown, (Span(date.isoformat() if date else "not recorded"),), (Span("; ".join(where)),)))
+    return [
+        Paragraph((Span(intro.strip()),)),
+        Table("Phone numbers and web addresses", ("Number or address", "Last checked", "Where"), tuple(rows)),
+    ]
+
+
+__all__ = [
+    "VERIFICATION_WORDS",
+    "add_notes",
+    "cited_sources",
+    "sources_citations",
+    "sources_links",
+    "verification_words",
+]

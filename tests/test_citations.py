@@ -1,0 +1,172 @@
+"""Citations in the documents (issue 13 §1): notes on each duty, the Sources annex, footnotes in Word.
+
+Checked on every sample, clause by clause: each SOP clause that cites a
+source in the library shows every one of its citations (source and URL) as a
+numbered note referred to from the clause, and the SOP's Sources annex lists
+each cited source once with its verification in words and a review date.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from conftest import SAMPLES
+
+from generator import api
+from generator.documents.citations import VERIFICATION_WORDS
+from generator.documents.model import ClauseBlock, ListBlock, Paragraph, Span, block_text, plain_text
+from generator.documents.selection import selected
+from generator.documents.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile.profile import load_profile
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def builds():
+    library, templates = load_library(), load_templates()
+    return {
+        p.stem: api.build(load_profile(p), library, templates, formats=("md", "html", "docx")) for p in SAMPLE_FILES
+    }
+
+
+def _refs(block: ClauseBlock) -> list[int]:
+    found: list[int] = []
+
+    def spans(ss: tuple[Span, ...]) -> None:
+        found.extend(s.note for s in ss if s.note is not None)
+
+    for b in block.blocks:
+        if isinstance(b, Paragraph):
+            spans(b.spans)
+        elif isinstance(b, ListBlock):
+            for item in b.items:
+                spans(item.spans)
+    return found
+
+
+def _appendix(doc, ident):
+    found = [a for a in doc.appendices if a.id == ident]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("sample", [p.stem for p in SAMPLE_FILES])
+def test_every_cited_duty_in_the_sop_shows_its_citations(builds, sample: str) -> None:
+    build = builds[sample]
+    sop = build.documents["sop"]
+    clauses = {c.id: c for c in selected(build.decisions, "sop")}
+    notes = {n.number: plain_text(n.spans) for n in sop.notes}
+    checked = 0
+    for section in sop.sections:
+        for block in section.clauses:
+            citations = clauses[block.id].meta["citations"]
+            refs = _refs(block)
+            assert len(refs) == len(citations), (
+                f"{sample}: {block.id} has {len(citations)} citations, {len(refs)} notes"
+            )
+            for ref, ct in zip(refs, citations, strict=True):
+                assert ct["source"].strip() in notes[ref], (sample, block.id, ct["source"])
+                assert ct["url"] in notes[ref], (sample, block.id, ct["url"])
+                assert VERIFICATION_WORDS[ct["verified"]] in notes[ref]
+                checked += 1
+    assert checked, f"{sample}: no cited duty in the SOP"
+    assert sorted(notes) == list(range(1, len(notes) + 1))
+    md = build.files["sop.md"].decode()
+    for number in notes:
+        assert md.count(f"[^{number}]") == 2  # the reference and the note
+
+
+@pytest.mark.parametrize("sample", [p.stem for p in SAMPLE_FILES])
+def test_every_sample_sop_has_a_sources_section_listing_each_source_once(builds, sample: str) -> None:
+    build = builds[sample]
+    sop = build.documents["sop"]
+    sources = _appendix(sop, "sources")
+    assert sources is not None and sources.title == "Sources"
+    (listing,) = [b for b in sources.intro if isinstance(b, ListBlock)]
+    lines = [plain_text(i.spans) for i in listing.items]
+    keys = [(i.spans[0].text, next(s.href for s in i.spans if s.href)) for i in listing.items]
+    assert len(keys) == len(set(keys)), "a source is listed twice"
+    clauses = selected(build.decisions, "sop")
+    for c in clauses:
+        for ct in c.meta["citations"]:
+            assert any(ct["source"].strip() in line and ct["url"] in line for line in lines), (c.id, ct["source"])
+    for line in lines:
+        assert re.search(r"Last reviewed \d{4}-\d{2}-\d{2}; cited in clauses? \d", line), line
+        assert any(w.capitalize() in line or w in line for w in VERIFICATION_WORDS.values()), line
+    assert "## Appendix" in build.files["sop.md"].decode()
+
+
+def test_terms_get_a_sources_annex_unless_no_sources(builds, tmp_path) -> None:
+    tos = builds["hangout"].documents["tos"]
+    assert _appendix(tos, "sources") is not None
+    assert not tos.notes  # the published terms carry no footnotes
+    b = api.build(
+        load_profile(SAMPLES / "hangout.yaml"), load_library(), load_templates(), formats=("md",), sources=False
+    )
+    assert _appendix(b.documents["tos"], "sources") is None
+    assert _appendix(b.documents["tips"], "sources") is None
+    assert _appendix(b.documents["sop"], "sources") is not None  # the SOP keeps its sources
+
+
+def test_no_sources_option_on_the_command_line(runner, tmp_path) -> None:
+    from generator.cli import cli as main
+
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main, ["generate", str(SAMPLES / "minimal.yaml"), "-o", str(out), "--format", "md", "--no-sources"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Appendix A. Sources" not in (out / "tos.md").read_text()
+    assert "Sources" in (out / "sop.md").read_text()
+
+
+def test_tips_sources_give_each_number_and_address_a_date(builds) -> None:
+    tips = builds["hangout"].documents["tips"]
+    assert not tips.notes
+    sources = _appendix(tips, "sources")
+    (table,) = [b for b in sources.intro if not isinstance(b, Paragraph)]
+    shown = {plain_text(row[0]): plain_text(row[1]) for row in table.rows}
+    assert "911" in shown and "https://takeitdown.ncmec.org" in shown
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in shown.values())
+    assert len(shown) == len(table.rows)
+
+
+def test_docx_carries_real_footnotes(builds) -> None:
+    build = builds["minimal"]
+    data = build.files["sop.docx"]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        assert "word/footnotes.xml" in names
+        footnotes = z.read("word/footnotes.xml").decode()
+        body = z.read("word/document.xml").decode()
+        rels = z.read("word/_rels/document.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+        styles = z.read("word/styles.xml").decode()
+    notes = build.documents["sop"].notes
+    assert len(re.findall(r'<w:footnoteReference w:id="\d+"/>', body)) == len(notes)
+    assert len(re.findall(r"<w:footnoteRef/>", footnotes)) == len(notes)
+    assert "relationships/footnotes" in rels and "footnotes+xml" in types
+    assert 'w:styleId="FootnoteText"' in styles and 'w:styleId="FootnoteReference"' in styles
+    assert "law.cornell.edu/uscode/text/18/2258A" in footnotes
+    with zipfile.ZipFile(io.BytesIO(build.files["tos.docx"])) as z:
+        assert "word/footnotes.xml" not in z.namelist()
+
+
+def test_html_notes_are_linked_both_ways(builds) -> None:
+    html = builds["minimal"].files["sop.html"].decode()
+    n = len(builds["minimal"].documents["sop"].notes)
+    assert html.count('class="note-ref"') == n
+    assert len(re.findall(r'<li id="note-\d+">', html)) == n
+    assert f'href="#note-ref-{n}"' in html
+
+
+def test_sources_text_has_no_verification_codes(builds) -> None:
+    for build in builds.values():
+        for doc in build.documents.values():
+            for appendix in doc.appendices:
+                text = "\n".join(block_text(b) for b in appendix.intro)
+                assert not re.search(r"\((V|V2|P|UNVERIFIED)\)", text)
