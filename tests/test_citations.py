@@ -170,3 +170,143 @@ def test_sources_text_has_no_verification_codes(builds) -> None:
             for appendix in doc.appendices:
                 text = "\n".join(block_text(b) for b in appendix.intro)
                 assert not re.search(r"\((V|V2|P|UNVERIFIED)\)", text)
+
+
+# --- issue 13 §7: the counsel appendix and the text itself ---------------------------------------
+
+from generator.checks.lint import document_text, duplicate_headings, jargon_problems  # noqa: E402
+from generator.documents.assemble import counsel_questions  # noqa: E402
+
+
+@pytest.mark.parametrize("sample", [p.stem for p in SAMPLE_FILES])
+def test_counsel_appendix_asks_each_question_once_and_at_most_20(builds, sample: str) -> None:
+    build = builds[sample]
+    asked = counsel_questions(build.decisions, build.profile)
+    assert len(asked) <= 20, f"{sample}: {len(asked)} questions for counsel"
+    appendix = _appendix(build.documents["sop"], "counsel-questions")
+    lists = [b for b in appendix.intro if isinstance(b, ListBlock) and b.ordered]
+    items = [plain_text(i.spans) for lst in lists for i in lst.items]
+    assert len(items) == len(asked) == len(set(items))
+    places = set(build.profile.data["jurisdictions"])
+    for q in asked.values():
+        assert q["jurisdiction"] in places | {"global"}, (sample, q["id"])
+
+
+def test_no_duplicated_question_ids_and_one_wording_per_id() -> None:
+    library = load_library()
+    wording: dict[str, str] = {}
+    for clause in library.clauses.values():
+        ids = [q["id"] for q in clause.meta["counsel_questions"]]
+        assert len(ids) == len(set(ids)), clause.id
+        for q in clause.meta["counsel_questions"]:
+            assert q["id"] != q["question"], f"{clause.id}: question without an id"
+            text = " ".join(q["question"].split())
+            assert wording.setdefault(q["id"], text) == text, f"{q['id']} is worded two ways"
+
+
+def test_questions_are_grouped_by_jurisdiction_and_only_for_the_profile(builds) -> None:
+    build = builds["clipcast"]  # US and UK only
+    appendix = _appendix(build.documents["sop"], "counsel-questions")
+    text = "\n".join(block_text(b) for b in appendix.intro)
+    headings = [plain_text(b.spans) for b in appendix.intro if isinstance(b, Paragraph) and b.spans[0].bold]
+    assert "United States" in headings and "United Kingdom" in headings
+    assert "Australia" not in headings and "Canada" not in headings and "European Union" not in headings
+    assert "Bill C-16" not in text and "eSafety" not in text
+    hangout = "\n".join(block_text(b) for b in _appendix(builds["hangout"].documents["sop"], "counsel-questions").intro)
+    assert hangout.count("C-16") == 1  # asked once, not four times
+    assert "Ofcom" not in hangout  # a US, Canada and Australia service
+
+
+def test_take_it_down_step_waits_for_counsels_answer(builds) -> None:
+    sop = builds["hangout"].files["sop.md"].decode()
+    assert "Only if counsel advises that we take part in Take It Down" in sop
+    assert "Take It Down participation: should we take part" in sop
+
+
+def test_a_legacy_plain_text_question_still_works(tmp_path) -> None:
+    from conftest import clause, make_library
+
+    root = make_library(
+        tmp_path / "lib",
+        {"sop/c.md": clause("sop.triage.c", extra="counsel_questions: ['Does Y apply?', 'Does Z apply?']")},
+    )
+    lib = load_library(root)
+    (q, _) = lib.clauses["sop.triage.c"].meta["counsel_questions"]
+    assert q == {"id": "Does Y apply?", "question": "Does Y apply?", "jurisdiction": None, "when": None}
+
+
+#: Phrases of the routing tables (generator/documents/routing.py), which the c13-contacts branch
+#: rewrites. Once merged, move them to library.yaml `jargon_phrases` and delete this xfail.
+PENDING_ROUTING_JARGON = (
+    "required by the library",
+    "Through the registered channel in the clause",
+    "From the company profile",
+)
+
+
+@pytest.mark.parametrize("sample", [p.stem for p in SAMPLE_FILES])
+def test_no_tool_jargon_reaches_a_reader(builds, sample: str) -> None:
+    library = load_library()
+    for doc, document in builds[sample].documents.items():
+        assert jargon_problems(document_text(document), library.settings) == [], (sample, doc)
+        assert duplicate_headings(document) == [], (sample, doc)
+
+
+@pytest.mark.xfail(strict=True, reason="routing.py belongs to c13-contacts (issue 13 sections 2-3)")
+def test_routing_tables_carry_no_tool_jargon(builds) -> None:
+    settings = {"jargon_phrases": list(PENDING_ROUTING_JARGON)}
+    for build in builds.values():
+        assert jargon_problems(document_text(build.documents["sop"]), settings) == []
+
+
+def test_jargon_lists_are_read_from_library_yaml_and_match(tmp_path) -> None:
+    from conftest import make_library
+
+    root = make_library(tmp_path / "lib")
+    (root / "library.yaml").write_text(
+        (root / "library.yaml").read_text() + "jargon_patterns: ['[(](?:V|V2|P|UNVERIFIED)[)]']\n"
+    )
+    settings = load_library(root).settings
+    assert jargon_problems("kept 60 days (P)", settings)
+    assert not jargon_problems("kept 60 days (not confirmed)", settings)
+    assert jargon_problems("From the Company Profile", {"jargon_phrases": ["From the company profile"]})
+    (root / "library.yaml").write_text((root / "library.yaml").read_text() + "jargon_phrases: []\n")
+    bad = make_library(tmp_path / "bad")
+    (bad / "library.yaml").write_text((bad / "library.yaml").read_text() + "jargon_patterns: ['(']\n")
+    with pytest.raises(Exception, match="problem"):
+        load_library(bad)
+
+
+def test_a_clause_heading_that_repeats_its_section_is_found() -> None:
+    import dataclasses
+
+    from generator.documents.model import Section
+
+    sec = Section(
+        "11", "changes", "Changes to these terms", [], [ClauseBlock("11.1", "tos.x", "Changes to these terms", [])]
+    )
+    fake = dataclasses.make_dataclass("D", [("sections", list)])([sec])
+    assert duplicate_headings(fake) == ["11. Changes to these terms / 11.1 Changes to these terms"]
+
+
+def test_terms_name_the_legal_entity_and_governing_law(builds) -> None:
+    tos = builds["boxdrop"].files["tos.md"].decode()
+    assert "operated by BoxDrop GmbH" in tos and "governed by the law of Germany" in tos
+    minimal = builds["minimal"].files["tos.md"].decode()
+    assert "operated by" not in minimal and "governed by" not in minimal
+
+
+def test_lint_warns_on_a_v_citation_outside_the_primary_domains(tmp_path) -> None:
+    from conftest import clause, make_library
+
+    from generator.checks.lint import lint_library
+
+    cite = (
+        "citations:\n  - source: X Act\n    pinpoint: s.1\n    url: https://lawfirm-blog.example/x\n    verified: V\n"
+    )
+    root = make_library(tmp_path / "lib", {"tos/x.md": clause("tos.scope.x", extra=cite)})
+    (root / "library.yaml").write_text((root / "library.yaml").read_text() + "primary_domains: [legislation.gov.uk]\n")
+    report = lint_library(root, coverage=False)
+    assert any("lawfirm-blog.example is not a primary or official source" in w.message for w in report.warnings)
+    shipped = lint_library(coverage=False)
+    assert not [w for w in shipped.warnings if "primary or official" in w.message]

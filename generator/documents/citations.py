@@ -23,15 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..library import Clause
+from ..library.clauses import VERIFICATION_WORDS
 from .model import Block, ClauseBlock, ListBlock, ListItem, Note, Paragraph, Section, Span, Table, plain_text
 
-#: The verification marks of the facts brief, in the words a reader sees.
-VERIFICATION_WORDS: dict[str, str] = {
-    "V": "checked against the primary text",
-    "V2": "secondary source",
-    "P": "partly confirmed",
-    "UNVERIFIED": "not verified",
-}
 #: Weakest first: a source cited with several marks shows the weakest.
 _STRENGTH = ("UNVERIFIED", "P", "V2", "V")
 
