@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 
 from ..errors import Problem, RenderError
@@ -216,6 +217,23 @@ def counsel_questions(
     return asked
 
 
+_PLACE = re.compile(r"^(?:US|UK|EU|Australia|Canada|United States|United Kingdom|European Union): (?=\S)")
+
+
+def _without_place(question: str) -> str:
+    """Drop a leading "Australia: " from a question shown under the Australia heading."""
+    rest = _PLACE.sub("", question, count=1)
+    return rest[:1].upper() + rest[1:]
+
+
+def _where(refs: list[str]) -> str:
+    """Join where a question comes from: clause numbers together, then other documents' clauses by title."""
+    numbers = [r.removeprefix("clause ") for r in refs if r.startswith("clause ")]
+    others = [r for r in refs if not r.startswith("clause ")]
+    head = [("clause " if len(numbers) == 1 else "clauses ") + ", ".join(numbers)] if numbers else []
+    return "; ".join(head + others)
+
+
 def _counsel_appendix(
     decisions: list[Decision], common: dict, context: dict, profile: Profile, numbers: Mapping[str, str]
 ) -> Section | None:
@@ -252,7 +270,9 @@ def _counsel_appendix(
                 ListBlock(
                     True,
                     tuple(
-                        ListItem((Span(q["question"] + " "), Span(f"({'; '.join(q['where'])})", italic=True)))
+                        ListItem(
+                            (Span(_without_place(q["question"]) + " "), Span(f"({_where(q['where'])})", italic=True))
+                        )
                         for q in group
                     ),
                 )

@@ -100,21 +100,29 @@ def _clause_blocks(sections: Iterable[Section]) -> Iterable[ClauseBlock]:
 
 
 def cited_sources(sections: list[Section], clauses: dict[str, Clause]) -> list[_Source]:
-    """Each cited source once, in order of first citation."""
-    found: dict[tuple[str, str], _Source] = {}
+    """Each cited source once (by its URL, named by its shortest citation), in order of first citation."""
+    found: dict[str, _Source] = {}
     for block in _clause_blocks(sections):
         clause = clauses.get(block.id)
         if clause is None:
             continue
         for ct in clause.meta["citations"]:
-            key = (ct["source"].strip(), ct["url"])
-            entry = found.setdefault(key, _Source(*key))
+            name = ct["source"].strip()
+            entry = found.setdefault(ct["url"], _Source(name, ct["url"]))
+            if len(name) < len(entry.source):
+                entry.source = name
             pin = (ct.get("pinpoint") or "").strip()
             entry.marks[pin] = _weakest(entry.marks.get(pin, ct["verified"]), ct["verified"])
             reviewed = clause.meta["last_reviewed"]
             entry.reviewed = reviewed if entry.reviewed is None else min(entry.reviewed, reviewed)
             if block.number not in entry.numbers:
                 entry.numbers.append(block.number)
+    for entry in found.values():  # "(c)" is said by "(c) (minimise access ...)"
+        for pin in list(entry.marks):
+            longer = [p for p in entry.marks if p != pin and p.startswith(pin + " ")]
+            if pin and longer:
+                mark = entry.marks.pop(pin)
+                entry.marks[longer[0]] = _weakest(entry.marks[longer[0]], mark)
     return list(found.values())
 
 
@@ -130,19 +138,22 @@ def sources_citations(sections: list[Section], clauses: dict[str, Clause], intro
     """Build a "Sources" annex listing every cited source once; empty when nothing is cited."""
     items = []
     for src in cited_sources(sections, clauses):
-        marks = set(src.marks.values())
-        pins = [p for p in src.marks if p]
-        spans: list[Span] = [Span(src.source, bold=True)]
-        if len(marks) == 1:
-            spans.append(Span(f", {'; '.join(pins)}. " if pins else ". "))
-            how = _cap(verification_words(marks.pop()))
-        else:
-            spans.append(Span(". "))
-            how = "; ".join(f"{p or 'generally'}: {verification_words(m)}" for p, m in src.marks.items())
+        by_mark: dict[str, list[str]] = {}
+        for pin, mark in src.marks.items():
+            by_mark.setdefault(mark, []).append(pin)
+        how = []
+        for mark in sorted(by_mark, key=lambda m: -_STRENGTH.index(m) if m in _STRENGTH else 0):
+            pins = [p for p in by_mark[mark] if p]
+            words = _cap(verification_words(mark))
+            how.append(f"{words}: {'; '.join(pins)}." if pins and len(by_mark) > 1 else f"{words}.")
+        pins_all = [p for p in src.marks if p]
+        head = f", {'; '.join(pins_all)}. " if pins_all and len(by_mark) == 1 else ". "
         reviewed = src.reviewed.isoformat() if src.reviewed else "not recorded"
-        spans += [
+        spans = [
+            Span(src.source, bold=True),
+            Span(head),
             Span(src.url, href=src.url),
-            Span(f". {how}. Last reviewed {reviewed}; cited in {_where(src.numbers)}."),
+            Span(f". {' '.join(how)} Last reviewed {reviewed}; cited in {_where(src.numbers)}."),
         ]
         items.append(ListItem(tuple(spans)))
     if not items:
