@@ -16,7 +16,7 @@ import pytest
 from conftest import SAMPLES
 
 from generator import api
-from generator.documents.citations import VERIFICATION_WORDS
+from generator.documents.citations import VERIFICATION_WORDS, shown_citations
 from generator.documents.model import ClauseBlock, ListBlock, Paragraph, Span, block_text, plain_text
 from generator.documents.selection import selected
 from generator.documents.skeletons import load_templates
@@ -63,7 +63,7 @@ def test_every_cited_duty_in_the_sop_shows_its_citations(builds, sample: str) ->
     checked = 0
     for section in sop.sections:
         for block in section.clauses:
-            citations = clauses[block.id].meta["citations"]
+            citations = shown_citations(clauses[block.id], build.profile.data["jurisdictions"])
             refs = _refs(block)
             assert len(refs) == len(citations), (
                 f"{sample}: {block.id} has {len(citations)} citations, {len(refs)} notes"
@@ -92,7 +92,7 @@ def test_every_sample_sop_has_a_sources_section_listing_each_source_once(builds,
     assert len(urls) == len(set(urls)), "a source is listed twice"
     clauses = selected(build.decisions, "sop")
     for c in clauses:
-        for ct in c.meta["citations"]:
+        for ct in shown_citations(c, build.profile.data["jurisdictions"]):
             (line,) = [line for line, url in zip(lines, urls, strict=True) if url == ct["url"]]
             assert ct["pinpoint"].strip() in line, (c.id, ct["pinpoint"])
     for line in lines:
@@ -313,3 +313,19 @@ def test_lint_warns_on_a_v_citation_outside_the_primary_domains(tmp_path) -> Non
     assert any("lawfirm-blog.example is not a primary or official source" in w.message for w in report.warnings)
     shipped = lint_library(coverage=False)
     assert not [w for w in shipped.warnings if "primary or official" in w.message]
+
+
+def test_a_citation_of_another_jurisdictions_law_is_not_shown(builds) -> None:
+    """A US-only service's documents cite no UK, EU, Canadian or Australian law (clauses mark whose law it is)."""
+    library = load_library()
+    minimal = builds["minimal"]
+    text = "\n".join(plain_text(n.spans) for n in minimal.documents["sop"].notes)
+    sources = "\n".join(block_text(b) for b in _appendix(minimal.documents["tos"], "sources").intro)
+    for foreign in ("SI 2026/268", "Directive 2011/93/EU", "Online Safety Act 2023", "S.C. 2011, c. 4"):
+        assert foreign not in text and foreign not in sources
+    uk_cites = [
+        ct for ct in library.clauses["tos.scope.definition-csam"].meta["citations"] if ct["jurisdiction"] == "uk"
+    ]
+    assert uk_cites
+    campfire = "\n".join(block_text(b) for b in _appendix(builds["campfire"].documents["tos"], "sources").intro)
+    assert "Online Safety Act 2023" in campfire  # a UK service does see them

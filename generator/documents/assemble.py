@@ -109,7 +109,8 @@ def assemble(
             section.intro.extend(maker(numbers))
 
     cited = {c.id: c for c in chosen}
-    notes = citations.add_notes(sections, cited) if skeleton.data["citations"] == "notes" else []
+    places = profile.data["jurisdictions"]
+    notes = citations.add_notes(sections, cited, places) if skeleton.data["citations"] == "notes" else []
     appendices = []
     if skeleton.data["counsel_appendix"]:
         numbers = {c.id: c.number for sec in sections for c in sec.clauses}
@@ -119,7 +120,7 @@ def assemble(
     kind = skeleton.data["sources"]
     if kind != "none" and (sources or not skeleton.data["published"]):
         blocks = (
-            citations.sources_citations(sections, cited, common["sources_intro"])
+            citations.sources_citations(sections, cited, common["sources_intro"], places)
             if kind == "citations"
             else citations.sources_links(sections, cited, common["sources_links_intro"])
         )

@@ -60,7 +60,15 @@ def _with_refs(blocks: list[Block], refs: tuple[Span, ...]) -> list[Block]:
     return [*out, Paragraph(refs)]
 
 
-def add_notes(sections: list[Section], clauses: dict[str, Clause]) -> list[Note]:
+def shown_citations(clause: Clause, places: Iterable[str] | None = None) -> list[dict]:
+    """Return the citations a profile in ``places`` sees: those of its jurisdictions, or of none in particular."""
+    if places is None:
+        return list(clause.meta["citations"])
+    allowed = {*places, "global"}
+    return [ct for ct in clause.meta["citations"] if ct.get("jurisdiction") in (None, *allowed)]
+
+
+def add_notes(sections: list[Section], clauses: dict[str, Clause], places: Iterable[str] | None = None) -> list[Note]:
     """Give every clause that cites a source one numbered note per citation; return the notes in order.
 
     The references go at the end of the clause's first paragraph (or first
@@ -70,10 +78,11 @@ def add_notes(sections: list[Section], clauses: dict[str, Clause]) -> list[Note]
     for section in sections:
         for block in section.clauses:
             clause = clauses.get(block.id)
-            if clause is None or not clause.meta["citations"]:
+            cited = shown_citations(clause, places) if clause is not None else []
+            if not cited:
                 continue
             refs = []
-            for ct in clause.meta["citations"]:
+            for ct in cited:
                 number = len(notes) + 1
                 notes.append(Note(number, _citation_spans(ct)))
                 refs.append(Span(str(number), note=number))
@@ -99,14 +108,16 @@ def _clause_blocks(sections: Iterable[Section]) -> Iterable[ClauseBlock]:
         yield from section.clauses
 
 
-def cited_sources(sections: list[Section], clauses: dict[str, Clause]) -> list[_Source]:
+def cited_sources(
+    sections: list[Section], clauses: dict[str, Clause], places: Iterable[str] | None = None
+) -> list[_Source]:
     """Each cited source once (by its URL, named by its shortest citation), in order of first citation."""
     found: dict[str, _Source] = {}
     for block in _clause_blocks(sections):
         clause = clauses.get(block.id)
         if clause is None:
             continue
-        for ct in clause.meta["citations"]:
+        for ct in shown_citations(clause, places):
             name = ct["source"].strip()
             entry = found.setdefault(ct["url"], _Source(name, ct["url"]))
             if len(name) < len(entry.source):
@@ -134,10 +145,12 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def sources_citations(sections: list[Section], clauses: dict[str, Clause], intro: str) -> list[Block]:
+def sources_citations(
+    sections: list[Section], clauses: dict[str, Clause], intro: str, places: Iterable[str] | None = None
+) -> list[Block]:
     """Build a "Sources" annex listing every cited source once; empty when nothing is cited."""
     items = []
-    for src in cited_sources(sections, clauses):
+    for src in cited_sources(sections, clauses, places):
         by_mark: dict[str, list[str]] = {}
         for pin, mark in src.marks.items():
             by_mark.setdefault(mark, []).append(pin)
@@ -223,6 +236,7 @@ def sources_links(sections: list[Section], clauses: dict[str, Clause], intro: st
 
 
 __all__ = [
+    "shown_citations",
     "VERIFICATION_WORDS",
     "add_notes",
     "cited_sources",

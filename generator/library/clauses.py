@@ -146,6 +146,12 @@ CITATION = Mapping(
         "pinpoint": Str("Section, article or paragraph.", max_len=200),
         "url": Url("Where the reviewer reads it."),
         "verified": Enum("How it was checked (see domain/facts.md).", choices=VERIFICATION),
+        "jurisdiction": Enum(
+            "Whose law it is; the documents show the citation only to profiles in that jurisdiction. "
+            "Default: shown to every profile the clause is used for.",
+            choices=[*V.JURISDICTIONS, V.GLOBAL],
+            default=None,
+        ),
         "note": Str("Caveats for the reviewer.", default=None, max_len=2000, multiline=True),
     }
 )
