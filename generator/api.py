@@ -99,6 +99,7 @@ def build(
     toc_pages: bool | None = False,
     *,
     final: bool = False,
+    sources: bool = True,
 ) -> Build:
     """Select, assemble and render the documents for one profile.
 
@@ -107,7 +108,9 @@ def build(
     LibreOffice, run once for all documents: for the PDF, and with
     ``toc_pages`` (``None``: when LibreOffice is installed, see
     :func:`want_toc_pages`) to lay the Word documents out and write their
-    contents' page numbers into them.
+    contents' page numbers into them. With ``sources`` false the published
+    documents (terms, tips) go without their Sources annex; the SOP keeps its
+    notes and sources.
 
     Raises:
         PolicyGenError: a subclass for each kind of bad input;
@@ -121,7 +124,7 @@ def build(
     if "sop" in docs:
         table = routing_table(decisions, profile, library)
         generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
-    documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
+    documents = {doc: assemble(doc, decisions, library, templates, profile, generated, sources=sources) for doc in docs}
     if final:  # counsel approved: no draft banner or build details on the pages (they stay in the metadata)
         for document in documents.values():
             document.disclaimer = []
@@ -326,6 +329,7 @@ def generate(
     toc_pages: bool | None = None,
     final: bool = False,
     approvals: str | Path | None = None,
+    sources: bool = True,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
@@ -337,6 +341,8 @@ def generate(
     ``toc_pages``: fill in the page numbers of the Word documents' contents
     with a LibreOffice layout pass (``None``: when LibreOffice is installed,
     unless ``POLICYGEN_TOC_PAGES=0``; a few seconds per profile).
+    ``sources``: false leaves the Sources annex out of the terms and the
+    tips (the published documents); the SOP always keeps it.
 
     With ``lock``: if the lockfile exists, the documents are generated from
     the exact clause texts it pins (``library_dir`` must not be given); if
@@ -400,7 +406,7 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats, toc_pages, final=final)
+        b = build(p, library, templates, docs, formats, toc_pages, final=final, sources=sources)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         kept = kept_files(Path(out_dir) / prefix, list(b.files))

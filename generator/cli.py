@@ -213,6 +213,12 @@ def cli() -> None:
     default=None,
     help="approvals.json written by `policygen approve` (with --final).",
 )
+@click.option(
+    "--sources/--no-sources",
+    default=True,
+    help="End the terms and the safety tips with a Sources annex for counsel (default). "
+    "--no-sources leaves it out, for publishing; the SOP always keeps its notes and sources.",
+)
 @library_option
 @templates_option
 def generate(
@@ -227,6 +233,7 @@ def generate(
     toc_pages: bool | None,
     final: bool,
     approvals: Path | None,
+    sources: bool,
     library_dir: Path | None,
     templates_dir: Path | None,
 ) -> None:
@@ -271,6 +278,7 @@ def generate(
             toc_pages=toc_pages,
             final=final,
             approvals=approvals,
+            sources=sources,
         )
     finally:
         if bar is not None:

@@ -30,7 +30,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def appendix_text(build: api.Build) -> list[str]:
-    (appendix,) = build.documents["sop"].appendices
+    (appendix,) = [a for a in build.documents["sop"].appendices if a.id == "counsel-questions"]
     return [block_text(b) for b in appendix.intro]
 
 

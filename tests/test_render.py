@@ -224,8 +224,10 @@ def test_counsel_appendix_merges_repeated_questions(tmp_path: Path) -> None:
     }
     md = build_for(tmp_path, MINIMAL, clauses).files["sop.md"].decode()
     assert "## Appendix A. Questions for counsel" in md
-    assert "1. Is X settled? *(sop.triage.b, tos.prohibited.a)*" in md
-    assert "2. Does Y apply? *(sop.triage.c)*" in md
+    # Asked once, under "Every jurisdiction", naming the SOP clause by number and the ToS clause by title.
+    assert "**Every jurisdiction**" in md
+    assert "1. Is X settled? *(clause 1.1; Terms of Service: Title of tos.prohibited.a)*" in md
+    assert "2. Does Y apply? *(clause 1.2)*" in md
     assert "Questions for counsel" not in build_for(tmp_path / "t", MINIMAL, clauses).files["tos.md"].decode()
 
 

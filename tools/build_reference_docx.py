@@ -181,6 +181,13 @@ def build() -> bytes:
             parse_xml(f'<w:tabs xmlns:w="{W}"><w:tab w:val="right" w:leader="dot" w:pos="9350"/></w:tabs>')
         )
 
+    # Footnotes (the SOP's citations): Word's built-in "footnote text" and "footnote reference",
+    # written as XML so their style ids are the ones Word uses.
+    from generator.render.docx import _FOOTNOTE_STYLES
+
+    for _, xml in _FOOTNOTE_STYLES:
+        styles.element.append(parse_xml(xml.format(ns=W)))
+
     for name in ("Header", "Footer"):
         style = styles[name]
         style.font.size = Pt(8.5)

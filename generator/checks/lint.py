@@ -64,10 +64,13 @@ def lint_library(
     _verification(library, errors)
     _routing(library, errors)
     _claims_source(library, errors)
+    _primary_sources(library, warnings)
+    _questions(library, errors)
     if coverage:
         _coverage(library, errors)
         _consistency(library, templates, errors)
         _claims_rendered(library, templates, errors)
+        _reader_text(library, templates, errors)
 
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
@@ -201,6 +204,114 @@ def _verification(library: Library, errors: list[Problem]) -> None:
                         f"marked {cite['verified']} without a note or counsel question saying what is unverified",
                     )
                 )
+
+
+def _primary_sources(library: Library, warnings: list[Problem]) -> None:
+    """Warn when a citation marked V (checked against the primary text) points outside the primary domains."""
+    from urllib.parse import urlsplit
+
+    domains = [d.lower().strip(".") for d in library.settings.get("primary_domains", [])]
+    if not domains:
+        return
+    for clause in library.clauses.values():
+        for i, cite in enumerate(clause.meta["citations"]):
+            if cite["verified"] != "V":
+                continue
+            host = (urlsplit(cite["url"]).hostname or "").lower()
+            if not any(host == d or host.endswith("." + d) for d in domains):
+                warnings.append(
+                    Problem(
+                        clause.file,
+                        f"citations[{i}].url",
+                        f"marked V but {host} is not a primary or official source (library.yaml primary_domains); "
+                        "cite the primary text and keep the secondary source in the note",
+                    )
+                )
+
+
+def _questions(library: Library, errors: list[Problem]) -> None:
+    """One question id, one wording: clauses that share a counsel question must ask it the same way."""
+    first: dict[str, tuple[str, str]] = {}
+    for clause in library.clauses.values():
+        seen: set[str] = set()
+        for i, q in enumerate(clause.meta["counsel_questions"]):
+            if q["id"] in seen:
+                errors.append(Problem(clause.file, f"counsel_questions[{i}].id", f"{q['id']!r} is asked twice here"))
+            seen.add(q["id"])
+            text = " ".join(q["question"].split())
+            if q["id"] in first and first[q["id"]][1] != text:
+                errors.append(
+                    Problem(
+                        clause.file,
+                        f"counsel_questions[{i}]",
+                        f"question {q['id']!r} is worded differently in {first[q['id']][0]}; a question id has one "
+                        "wording, so counsel is asked it once",
+                    )
+                )
+            first.setdefault(q["id"], (clause.file, text))
+
+
+def jargon_problems(text: str, settings: dict) -> list[str]:
+    """Return the tool words (``library.yaml`` jargon lists) found in a reader's text."""
+    import re
+
+    found = []
+    low = text.lower()
+    for phrase in settings.get("jargon_phrases", []):
+        if phrase.lower() in low:
+            found.append(repr(phrase))
+    for pattern in settings.get("jargon_patterns", []):
+        m = re.search(pattern, text)
+        if m:
+            found.append(f"{m.group(0)!r} (pattern {pattern!r})")
+    return found
+
+
+def duplicate_headings(document) -> list[str]:  # noqa: ANN001
+    """Return sections whose only clause repeats the section's title ("11. Changes / 11.1 Changes")."""
+    return [
+        f"{s.number}. {s.title} / {s.clauses[0].number} {s.clauses[0].title}"
+        for s in document.sections
+        if len(s.clauses) == 1 and s.clauses[0].title.strip().lower() == s.title.strip().lower()
+    ]
+
+
+def document_text(document) -> str:  # noqa: ANN001
+    """All the text a reader sees in a document model: headings, tables, notes and appendices."""
+    from ..documents import block_text, plain_text
+
+    parts = [document.title, *(block_text(b) for b in [*document.disclaimer, *document.intro])]
+    for s in document.all_sections():
+        parts.append(s.title)
+        parts.extend(block_text(b) for b in s.intro)
+        for c in s.clauses:
+            parts.append(c.title)
+            parts.extend(block_text(b) for b in c.blocks)
+    parts.extend(plain_text(n.spans) for n in document.notes)
+    return "\n".join(parts)
+
+
+def _reader_text(library: Library, templates: Templates, errors: list[Problem]) -> None:
+    """No tool jargon and no duplicated heading in any sample's rendered documents (routing tables included)."""
+    from ..documents import assemble, quick_reference, routing_table, select
+    from ..errors import PolicyGenError
+
+    seen: dict[tuple[str, str], list[str]] = {}
+    for profile in _sample_profiles():
+        try:
+            decisions = select(library, profile)
+            table = routing_table(decisions, profile, library)
+            generated = {"quick-reference": lambda numbers, t=table: quick_reference(t, numbers)}
+            documents = {d: assemble(d, decisions, library, templates, profile, generated) for d in templates.skeletons}
+        except PolicyGenError:
+            continue  # reported by the consistency check
+        for doc, document in documents.items():
+            for word in jargon_problems(document_text(document), library.settings):
+                seen.setdefault((doc, f"tool words reach the reader: {word}"), []).append(Path(profile.source).name)
+            for pair in duplicate_headings(document):
+                seen.setdefault((doc, f"a heading repeats its section's: {pair}"), []).append(Path(profile.source).name)
+    for (doc, message), where in sorted(seen.items()):
+        errors.append(Problem(f"rendered {doc}", "", f"{message} (samples: {', '.join(where)})"))
 
 
 def _coverage(library: Library, errors: list[Problem]) -> None:

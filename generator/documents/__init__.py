@@ -12,7 +12,7 @@ May import: ``profile``, ``library`` and the infrastructure. It never imports
 
 from .assemble import assemble
 from .mdparse import MarkdownProblem, parse_markdown
-from .model import Block, Document, ListBlock, Paragraph, Span, block_text, safe_href
+from .model import Block, Document, ListBlock, Paragraph, Span, block_text, plain_text, safe_href
 from .routing import quick_reference, routing_json, routing_table, unscoped_obligations
 from .selection import Decision, select
 from .skeletons import Templates, load_templates
@@ -30,6 +30,7 @@ __all__ = [
     "block_text",
     "load_templates",
     "parse_markdown",
+    "plain_text",
     "quick_reference",
     "routing_json",
     "routing_table",

@@ -52,6 +52,16 @@ class Span:
     italic: bool = False
     code: bool = False
     href: str | None = None
+    #: A reference to the document's note with this number (``Document.notes``); ``text`` is its mark.
+    note: int | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A numbered note (a footnote in Word): the citation behind a legal duty."""
+
+    number: int
+    spans: tuple[Span, ...]
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,8 @@ class Document:
     paper: str = "letter"
     #: Heading levels the Word contents list: 1 (sections) or 2 (sections and clauses).
     toc_depth: int = 2
+    #: Numbered notes referred to by ``Span.note`` (footnotes in Word, a "Notes" list in HTML and Markdown).
+    notes: list[Note] = field(default_factory=list)
 
     def all_sections(self) -> list[Section]:
         """Sections then appendices, in reading order."""

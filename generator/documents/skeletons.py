@@ -43,6 +43,21 @@ SKELETON_SCHEMA = Mapping(
             choices=["sections", "sections-and-clauses"],
             default="sections-and-clauses",
         ),
+        "citations": Enum(
+            "notes: each clause's citations as numbered notes (footnotes in Word). Default: none.",
+            choices=["none", "notes"],
+            default="none",
+        ),
+        "sources": Enum(
+            "The Sources annex: citations (each cited source once, with its verification and review date), "
+            "links (each phone number and web address, with its last-checked date) or none. Default: none.",
+            choices=["none", "citations", "links"],
+            default="none",
+        ),
+        "published": Bool(
+            "The document is published to users, so `generate --no-sources` leaves its Sources annex out.",
+            default=False,
+        ),
     }
 )
 
@@ -67,6 +82,31 @@ COMMON_SCHEMA = Mapping(
             "Counsel appendix: heading of the safeguards to consider.", default="Safeguards to consider"
         ),
         "safeguards_intro": Str("Text under that heading.", default="", max_len=2000, multiline=True),
+        "sources_title": Str("Heading of the Sources annex.", default="Sources"),
+        "sources_intro": Str(
+            "Text at the top of a Sources annex that lists cited sources.",
+            default=(
+                "Each source cited in this document, once: the provisions cited, how the citation was checked, "
+                'the date the clauses citing it were last reviewed, and where it is cited. "Checked against the '
+                'primary text" means the statute, regulation or an official page was read; "secondary source" '
+                "means a reputable secondary source or a verbatim quotation was read, not the primary text; "
+                '"partly confirmed" means the core rule is confirmed but one detail is not; "not verified" '
+                "means counsel must check it before it is relied on."
+            ),
+            max_len=2000,
+            multiline=True,
+        ),
+        "sources_links_intro": Str(
+            "Text at the top of a Sources annex that lists phone numbers and web addresses.",
+            default=(
+                "Each phone number and web address on this page, with the date the text giving it was last "
+                "checked against its source. Numbers and addresses change: check them again before you publish "
+                "or print this page."
+            ),
+            max_len=2000,
+            multiline=True,
+        ),
+        "notes_title": Str("Heading of the numbered notes in HTML and Markdown.", default="Notes"),
     }
 )
 

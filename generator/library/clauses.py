@@ -19,7 +19,21 @@ from typing import Any
 
 from .. import cache
 from ..errors import LibraryError, Problem
-from ..profile import Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, YamlProblem, parse_yaml, read_text
+from ..profile import (
+    MISSING,
+    Checker,
+    Date,
+    Enum,
+    Field,
+    ListOf,
+    Mapping,
+    Raw,
+    Str,
+    Url,
+    YamlProblem,
+    parse_yaml,
+    read_text,
+)
 from ..profile import vocabulary as V
 from ..profile.schema import Email
 from .conditions import check_claim, check_condition
@@ -27,6 +41,13 @@ from .conditions import check_claim, check_condition
 ID_RE = re.compile(r"^(tos|sop|tips)(\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+$")
 VERIFICATION = ("V", "V2", "P", "UNVERIFIED")
+#: The verification marks of the facts brief, in the words a reader sees (a mark itself never reaches a reader).
+VERIFICATION_WORDS: dict[str, str] = {
+    "V": "checked against the primary text",
+    "V2": "secondary source",
+    "P": "partly confirmed",
+    "UNVERIFIED": "not verified",
+}
 
 
 def _check_id(value: Any, ck: Checker, path: tuple) -> None:
@@ -74,12 +95,64 @@ class Claim(Str):
         return check_claim(text, ck, path)
 
 
+QUESTION_ID_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+
+QUESTION = Mapping(
+    {
+        "id": Str(
+            "Stable id of the question, e.g. 'us.provider-duty'. Clauses asking the same thing use the same id "
+            "(and the same wording); the counsel appendix asks it once.",
+            max_len=80,
+        ),
+        "question": Str("The question, in plain words for counsel.", max_len=1000, multiline=True),
+        "jurisdiction": Enum(
+            "Where the question arises; it is asked only for profiles in that jurisdiction and grouped under it. "
+            "Default: the clause's only 'when' jurisdiction, else global.",
+            choices=[*V.JURISDICTIONS, V.GLOBAL],
+            default=None,
+        ),
+        "when": Raw(
+            "A condition on the profile, as for a clause; leave out to ask whenever the clause is used.", default=None
+        ),
+    }
+)
+
+
+class Question(Field):
+    """A counsel question: a mapping with an id, or (older libraries) plain text, whose text is then its id."""
+
+    type_name = "a question: {id, question} or text"
+
+    def check(self, value: Any, ck: Checker, path: tuple) -> Any:  # noqa: D102
+        if isinstance(value, str):
+            text = Str(max_len=1000, multiline=True).check(value, ck, path)
+            if text is MISSING:
+                return MISSING
+            return {"id": text.strip(), "question": text.strip(), "jurisdiction": None, "when": None}
+        out = QUESTION.check(value, ck, path)
+        if out is MISSING:
+            return MISSING
+        if not QUESTION_ID_RE.match(out["id"]):
+            ck.add((*path, "id"), f"{out['id']!r} is not a question id; use lower-case words, e.g. 'us.provider-duty'")
+            return MISSING
+        out["question"] = out["question"].strip()
+        if out["when"] is not None:
+            check_condition(out["when"], ck, (*path, "when"))
+        return out
+
+
 CITATION = Mapping(
     {
         "source": Str("The instrument: statute, regulation, code or official guidance.", max_len=300),
         "pinpoint": Str("Section, article or paragraph.", max_len=200),
         "url": Url("Where the reviewer reads it."),
         "verified": Enum("How it was checked (see domain/facts.md).", choices=VERIFICATION),
+        "jurisdiction": Enum(
+            "Whose law it is; the documents show the citation only to profiles in that jurisdiction. "
+            "Default: shown to every profile the clause is used for.",
+            choices=[*V.JURISDICTIONS, V.GLOBAL],
+            default=None,
+        ),
         "note": Str("Caveats for the reviewer.", default=None, max_len=2000, multiline=True),
     }
 )
@@ -305,7 +378,11 @@ CLAUSE_SCHEMA = Mapping(
         "implements": ListOf(Str(), "SOP only: ToS clause ids whose promise this step fulfils.", default=list),
         "covers": ListOf(Enum(choices=TOPICS), "Topics the clause covers (for coverage checks).", default=list),
         "obligations": ListOf(OBLIGATION, "Legal duties the clause carries out or states.", default=list),
-        "counsel_questions": ListOf(Str(max_len=1000), "Open legal questions for the counsel appendix.", default=list),
+        "counsel_questions": ListOf(
+            Question(),
+            "Open legal questions for the counsel appendix: {id, question, jurisdiction, when}.",
+            default=list,
+        ),
         "notes": Str("Reviewer notes (never shown to users).", default=None, max_len=4000, multiline=True),
         "rationale": Str(
             "Why the text last changed, for the review summary (never shown to users).",
@@ -325,6 +402,23 @@ LIBRARY_SCHEMA = Mapping(
         "name": Str("Library name."),
         "version": Str("Semantic version of the whole library."),
         "description": Str("What the library covers.", default=None, max_len=2000, multiline=True),
+        "primary_domains": ListOf(
+            Str(max_len=253),
+            "Domains of primary or official sources (a domain covers its subdomains); `lint` warns when a "
+            "citation marked V points elsewhere.",
+            default=list,
+        ),
+        "jargon_phrases": ListOf(
+            Str(max_len=200),
+            "Words of the tool that must never reach a reader; `lint` fails when a sample's rendered documents "
+            "hold one (any letter case).",
+            default=list,
+        ),
+        "jargon_patterns": ListOf(
+            Str(max_len=200),
+            "Regular expressions for the same (for example a verification mark in brackets).",
+            default=list,
+        ),
     }
 )
 
@@ -379,6 +473,8 @@ class Library:
     name: str
     version: str
     clauses: dict[str, Clause]
+    #: ``library.yaml`` settings for lint: primary_domains, jargon_phrases, jargon_patterns.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def by_doc(self, doc: str) -> list[Clause]:
         """Clauses of one document kind, in id order."""
@@ -451,6 +547,7 @@ def load_library(root: str | Path | None = None) -> Library:
         raise LibraryError(f"Clause library {shown_root} is not a folder", [])
     problems: list[Problem] = []
     name, version = "unnamed", "0.0.0"
+    settings: dict[str, Any] = {}
     manifest = base / "library.yaml"
     if manifest.is_file():
         try:
@@ -462,6 +559,14 @@ def load_library(root: str | Path | None = None) -> Library:
             problems.extend(ck.problems)
             if not ck.problems:
                 name, version = info["name"], info["version"]
+                settings = {k: info[k] for k in ("primary_domains", "jargon_phrases", "jargon_patterns")}
+                for i, pattern in enumerate(settings["jargon_patterns"]):
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        problems.append(
+                            Problem(_show(manifest, base, shown_root), f"jargon_patterns[{i}]", f"not a regex: {exc}")
+                        )
         except YamlProblem as exc:
             problems.append(exc.problem)
     else:
@@ -479,10 +584,11 @@ def load_library(root: str | Path | None = None) -> Library:
     # Keyed on every file's name and content (not size and mtime, which a
     # same-size edit by `cp -p`, `rsync -a` or tar keeps); the texts are read
     # anyway, so a hit skips only the YAML parsing and schema checks.
-    digest = cache.key("library-3", name, version, *(f"{shown}\x00{text}" for shown, text in texts))
+    digest = cache.key("library-4", name, version, *(f"{shown}\x00{text}" for shown, text in texts))
     if not problems:
         cached = _from_cache(digest, shown_root, name, version, texts)
         if cached is not None:
+            cached.settings = settings
             return cached
     clauses: dict[str, Clause] = {}
     for shown, text in texts:
@@ -501,7 +607,7 @@ def load_library(root: str | Path | None = None) -> Library:
     if problems:
         n = len(problems)
         raise LibraryError(f"Clause library {shown_root} has {n} problem{'s' if n != 1 else ''}", problems)
-    library = Library(shown_root, name, version, dict(sorted(clauses.items())))
+    library = Library(shown_root, name, version, dict(sorted(clauses.items())), settings)
     _to_cache(digest, library)
     return library
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..profile import Profile
 from ..profile import vocabulary as V
+from .clauses import VERIFICATION_WORDS
 from .conditions import evaluate
 
 LEVELS: tuple[str, ...] = ("required", "expected", "recommended")
@@ -264,7 +265,8 @@ class Gap:
     def summary(self) -> str:
         """One line for a terminal or the appendix."""
         where = "; ".join(
-            f"{s.jurisdiction.upper()}: {s.source} [{s.verified}]" + (f" ({s.note})" if s.note else "")
+            f"{s.jurisdiction.upper()}: {s.source} ({VERIFICATION_WORDS.get(s.verified, s.verified)})"
+            + (f" ({s.note})" if s.note else "")
             for s in self.sources
         )
         word = {"required": "required by law", "expected": "expected by law or a statutory code"}.get(
@@ -315,6 +317,34 @@ def determination_questions(profile: Profile) -> list[tuple[str, str]]:
     return out
 
 
+#: The counsel-question id each determination's question shares with the clauses that ask the same thing.
+DETERMINATION_QUESTION_IDS: dict[str, str] = {
+    "us_provider_duty_applies": "us.provider-duty",
+    "eu_micro_or_small": "eu.micro-small",
+    "au_age_restricted_platform": "au.under-16",
+    "uk_likely_accessed_by_children": "uk.children-access",
+    "uk_monthly_users_over_700k": "uk.monthly-users-700k",
+}
+
+
+def establishment_question_ids(profile: Profile) -> list[tuple[str, str, str]]:
+    """Return (question id, jurisdiction, question) for :func:`establishment_questions`, in the same order."""
+    data = profile.data
+    country, where = data["company"]["country"], set(data["jurisdictions"])
+    keys: list[tuple[str, str]] = []
+    if country is None:
+        if where - {"us"}:
+            keys.append(("company.establishment", V.GLOBAL))
+    else:
+        if "eu" in where and country not in V.EU_MEMBER_STATES:
+            keys.append(("eu.legal-representative", "eu"))
+        if "ca" in where and country != "ca":
+            keys.append(("ca.foreign-provider", "ca"))
+        if "uk" in where and country != "gb":
+            keys.append(("uk.foreign-provider", "uk"))
+    return [(qid, j, q) for (qid, j), q in zip(keys, establishment_questions(profile), strict=True)]
+
+
 def establishment_questions(profile: Profile) -> list[str]:
     """Return the questions that follow from where the company is established (``company.country``)."""
     data = profile.data
@@ -324,8 +354,9 @@ def establishment_questions(profile: Profile) -> list[str]:
     if country is None:
         if where - {"us"}:
             out.append(
-                "Where is the company established (company.country)? It decides, among other things, whether the "
-                "company needs an EU legal representative (DSA Art 13) and how foreign-provider duties apply."
+                "Where is the company established? It decides, among other things, whether the company needs an "
+                "EU legal representative (DSA Art 13) and how foreign-provider duties apply. Record the answer in "
+                "the profile as company.country."
             )
         return out
     if "eu" in where and country not in V.EU_MEMBER_STATES:
@@ -375,7 +406,9 @@ __all__ = [
     "Gap",
     "Source",
     "assumptions",
+    "DETERMINATION_QUESTION_IDS",
     "determination_questions",
+    "establishment_question_ids",
     "establishment_questions",
     "gaps",
     "missing_required",

@@ -11,7 +11,7 @@ imports ``library``, ``documents``, ``render``, ``review`` or ``checks``.
 """
 
 from .profile import Profile, field_reference, load_profile, validate_profile
-from .schema import Bool, Checker, Date, Enum, ListOf, Mapping, Raw, Str, Url, describe, did_you_mean
+from .schema import MISSING, Bool, Checker, Date, Enum, Field, ListOf, Mapping, Raw, Str, Url, describe, did_you_mean
 from .yamlio import YamlProblem, parse_yaml, read_text
 
 __all__ = [
@@ -19,7 +19,9 @@ __all__ = [
     "Checker",
     "Date",
     "Enum",
+    "Field",
     "ListOf",
+    "MISSING",
     "Mapping",
     "Profile",
     "Raw",

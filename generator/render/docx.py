@@ -306,9 +306,19 @@ def _field(instr: str, shown: str) -> str:
     )
 
 
+_NOTE_REF = '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="{}"/></w:r>'
+_SUPER_COMMA = '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>,</w:t></w:r>'
+
+
 def _spans(spans: tuple[Span, ...]) -> str:
     out = []
+    previous_note = False
     for s in spans:
+        if s.note is not None:
+            out.append((_SUPER_COMMA if previous_note else "") + _NOTE_REF.format(s.note))
+            previous_note = True
+            continue
+        previous_note = False
         href = safe_href(s.href)
         out.append(_run(s.text, bold=s.bold, italic=s.italic, code=s.code, link=bool(href)))
         if href and href not in s.text and not href.startswith(("mailto:", "#")):
@@ -540,7 +550,59 @@ def render_docx(doc: Document, templates: Templates, toc_pages: list[str] | None
     if not doc.meta.get("final"):  # published pages carry no build details; the properties keep them
         _about(body, doc)
     body.commit()
+    if doc.notes:
+        _footnotes(document, doc)
     return save_deterministic(document)
+
+
+_FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_FOOTNOTES_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+#: Footnote styles, added when a reference document lacks them (Word's built-in definitions, 9 pt text).
+_FOOTNOTE_STYLES = (
+    (
+        "FootnoteText",
+        '<w:style xmlns:w="{ns}" w:type="paragraph" w:styleId="FootnoteText"><w:name w:val="footnote text"/>'
+        '<w:basedOn w:val="Normal"/><w:uiPriority w:val="99"/><w:unhideWhenUsed/><w:pPr><w:spacing w:after="40" '
+        'w:line="240" w:lineRule="auto"/></w:pPr><w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>',
+    ),
+    (
+        "FootnoteReference",
+        '<w:style xmlns:w="{ns}" w:type="character" w:styleId="FootnoteReference"><w:name w:val="footnote reference"/>'
+        '<w:uiPriority w:val="99"/><w:unhideWhenUsed/><w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>',
+    ),
+)
+
+
+def _footnotes(document: DocxDocument, doc: Document) -> None:
+    """Add the footnotes part (real Word footnotes) for the document's notes, and the styles they use."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    styles = document.styles.element
+    have = {el.get(f"{{{_W_NS}}}styleId") for el in styles.iterchildren(f"{{{_W_NS}}}style")}
+    for style_id, xml in _FOOTNOTE_STYLES:
+        if style_id not in have:
+            styles.append(parse_xml(xml.format(ns=_W_NS)))
+    notes = "".join(
+        f'<w:footnote w:id="{n.number}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
+        '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
+        f'<w:r><w:t xml:space="preserve"> </w:t></w:r>{_spans(n.spans)}</w:p></w:footnote>'
+        for n in doc.notes
+    )
+    blob = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:footnotes xmlns:w="{_W_NS}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+        'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+        'w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+        f"{notes}</w:footnotes>"
+    ).encode()
+    part = document.part
+    for rid, rel in list(part.rels.items()):
+        if rel.reltype == _FOOTNOTES_RT:  # a reference document's own footnotes are replaced
+            part.drop_rel(rid) if hasattr(part, "drop_rel") else part.rels.pop(rid)
+    part.relate_to(Part(PackURI("/word/footnotes.xml"), _FOOTNOTES_CT, blob, part.package), _FOOTNOTES_RT)
 
 
 def toc_entries(doc: Document) -> list[tuple[int, str, str]]:

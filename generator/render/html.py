@@ -24,7 +24,17 @@ from ..library.templating import PAGE_ERRORS, Templates, make_env, page_template
 def spans_html(spans: tuple[Span, ...]) -> str:
     """Render inline spans."""
     out = []
+    previous_note = False
     for s in spans:
+        if s.note is not None:
+            comma = "<sup>,</sup>" if previous_note else ""
+            out.append(
+                f'{comma}<sup class="note-ref"><a href="#note-{s.note}" id="note-ref-{s.note}" '
+                f'aria-label="Note {s.note}">{s.note}</a></sup>'
+            )
+            previous_note = True
+            continue
+        previous_note = False
         text = escape(s.text, quote=False)
         if s.code:
             text = f"<code>{text}</code>"
@@ -101,6 +111,14 @@ def _body(doc: Document) -> str:
         parts.append(f'<h2 id="{aid}">Appendix {appendix.number}. {escape(appendix.title)}</h2>')
         parts.append(blocks_html(appendix.intro))
         parts.append("</section>")
+    if doc.notes:
+        parts.append('<section class="notes" aria-labelledby="notes">')
+        parts.append(f'<h2 id="notes">{escape(doc.meta.get("notes-title", "Notes"))}</h2>')
+        parts.append('<ol class="notes">')
+        for n in doc.notes:
+            back = f' <a href="#note-ref-{n.number}" aria-label="Back to the text of note {n.number}">&#8617;</a>'
+            parts.append(f'<li id="note-{n.number}">{spans_html(n.spans)}{back}</li>')
+        parts.append("</ol>\n</section>")
     return "\n".join(parts)
 
 
@@ -135,6 +153,8 @@ def render_html(doc: Document, templates: Templates) -> bytes:
     page, css = _page(templates.search_path)
     toc = [(f"s{s.number}", f"{s.number}. {s.title}") for s in doc.sections]
     toc += [(f"appendix-{a.number.lower()}", f"Appendix {a.number}. {a.title}") for a in doc.appendices]
+    if doc.notes:
+        toc.append(("notes", doc.meta.get("notes-title", "Notes")))
     try:
         with limits.time_limit():
             html = page.render(

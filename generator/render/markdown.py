@@ -20,7 +20,14 @@ def escape(text: str) -> str:
 def spans_md(spans: tuple[Span, ...]) -> str:
     """Render inline spans."""
     out = []
+    previous_note = False
     for s in spans:
+        if s.note is not None:
+            # pandoc and GitHub footnotes; a comma keeps two references from reading as one number
+            out.append(("," if previous_note else "") + f"[^{s.note}]")
+            previous_note = True
+            continue
+        previous_note = False
         if s.code:
             fence = "``" if "`" in s.text else "`"
             text = f"{fence}{s.text}{fence}"
@@ -127,6 +134,8 @@ def render_markdown(doc: Document, templates: Templates) -> bytes:
     for appendix in doc.appendices:
         parts.append(f"## Appendix {appendix.number}. {escape(appendix.title)}")
         parts.extend(blocks_md(appendix.intro))
+    if doc.notes:
+        parts.append("\n".join(f"[^{n.number}]: {spans_md(n.spans)}" for n in doc.notes))
     if not doc.meta.get("final"):  # published pages carry no build details; manifest.json keeps them
         parts += ["---", about(doc)]
     return ("\n\n".join(parts) + "\n").encode("utf-8")
