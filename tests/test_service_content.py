@@ -1,0 +1,148 @@
+"""Service, feature, help-line and under-13 content (issue 13, sections 5 and 6).
+
+Like test_library_content.py, these tests read the rendered documents of the
+sample profiles and of small built profiles, and assert on what a reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+from generator import api
+from generator.documents.skeletons import load_templates
+from generator.library.clauses import load_library
+from generator.profile import vocabulary as V
+from generator.profile.profile import load_profile, validate_profile
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library()
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return load_templates()
+
+
+def render(raw_or_path, library, templates) -> dict[str, str]:
+    profile = load_profile(raw_or_path) if isinstance(raw_or_path, Path) else validate_profile(raw_or_path, "<test>")
+    b = api.build(profile, library, templates, formats=("md",))
+    return {doc: flat(b.files[f"{doc}.md"].decode()) for doc in V.DOC_KINDS}
+
+
+@pytest.fixture(scope="module")
+def samples(library, templates):
+    return {p.stem: render(p, library, templates) | {"_profile": load_profile(p).data} for p in SAMPLE_FILES}
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\\", ""))
+
+
+def section(md: str, title: str) -> str:
+    """The text of the tips section whose heading contains `title` (up to the next ## heading)."""
+    m = re.search(rf"## \d+\. {re.escape(title)}(.*?)(?= ## \d+\. |$)", md)
+    return m.group(1) if m else ""
+
+
+def profile(**overrides) -> dict:
+    raw = {
+        "company": {"name": "Base", "contact": {"safety": "s@base.example"}},
+        "services": ["social-network"],
+        "jurisdictions": list(V.JURISDICTIONS),
+        "audience": {"minimum_age": 13},
+    }
+    raw.update(overrides)
+    return raw
+
+
+# --- Section 6: help lines for every jurisdiction -------------------------------------------
+
+# For each jurisdiction: (pattern, what) that every profile's "Get help now" must show.
+HELP_ALWAYS: dict[str, list[tuple[str, str]]] = {
+    "us": [
+        (r"\b911\b", "emergency"),
+        (r"report\.cybertip\.org", "crime report"),
+        (r"\b988\b", "crisis line"),
+        (r"takeitdown\.ncmec\.org", "image removal (under 18)"),
+        (r"stopncii\.org", "image removal (adults)"),
+    ],
+    "uk": [
+        (r"\b999\b", "emergency"),
+        (r"ceop\.police\.uk", "crime report"),
+        (r"116 123", "Samaritans"),
+        (r"stopncii\.org", "image removal (adults)"),
+    ],
+    "au": [
+        (r"\b000\b", "emergency"),
+        (r"accce\.gov\.au/report", "crime report"),
+        (r"13 11 14", "Lifeline"),
+        (r"esafety\.gov\.au/report/image-based-abuse", "image removal"),
+    ],
+    "ca": [
+        (r"\b911\b", "emergency"),
+        (r"cybertip\.ca", "crime report"),
+        (r"\b988\b", "crisis line"),
+        (r"needhelpnow\.ca", "image removal"),
+    ],
+    "eu": [
+        (r"\b112\b", "emergency"),
+        (r"inhope\.org", "crime report"),
+        (r"stopncii\.org", "image removal"),
+        (r"betterinternetforkids\.eu", "national helplines"),
+    ],
+}
+# Child helplines: only where the service admits under-18s.
+CHILD_LINES = {
+    "us": r"1-800-422-4453",
+    "uk": r"0800 1111",
+    "au": r"1800 55 1800",
+    "ca": r"1-800-668-6868",
+    "eu": r"116 111",
+}
+
+
+@pytest.mark.parametrize("minimum_age", [10, 13, 18])
+def test_help_now_lists_every_jurisdictions_lines(library, templates, minimum_age: int) -> None:
+    docs = render(
+        profile(audience={"minimum_age": minimum_age, "parental_consent": minimum_age < 13}), library, templates
+    )
+    help_now = section(docs["tips"], "Get help now")
+    missing = [
+        f"{j}: {what}" for j, rows in HELP_ALWAYS.items() for pattern, what in rows if not re.search(pattern, help_now)
+    ]
+    assert not missing, missing
+    child = [j for j, pattern in CHILD_LINES.items() if re.search(pattern, help_now)]
+    assert child == (list(CHILD_LINES) if minimum_age < 18 else []), child
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.stem)
+def test_sample_help_now_covers_each_jurisdiction(sample: Path, samples) -> None:
+    docs = samples[sample.stem]
+    help_now = section(docs["tips"], "Get help now")
+    for j in docs["_profile"]["jurisdictions"]:
+        for pattern, what in HELP_ALWAYS[j]:
+            assert re.search(pattern, help_now), f"{sample.stem} {j}: {what}"
+
+
+def test_help_lines_are_labelled_as_support_not_reporting(samples) -> None:
+    """Every child or crisis line sits in a 'Talk to someone (support, not for reporting)' entry."""
+    lines = [*CHILD_LINES.values(), r"\b988\b", r"116 123", r"13 11 14"]
+    for stem, docs in samples.items():
+        for item in re.split(r" - \*\*", section(docs["tips"], "Get help now")):
+            if any(re.search(p, item) for p in lines) and not item.startswith("Emergency"):
+                assert item.startswith("Talk to someone (support, not for reporting)"), (stem, item[:120])
+
+
+def test_adult_services_show_no_child_helplines(samples) -> None:
+    for stem in ("sparkmatch", "dreamforge", "tradepost", "sitesmith"):
+        tips = samples[stem]["tips"]
+        assert not any(re.search(p, tips) for p in CHILD_LINES.values()), stem
+        assert "Childline" not in tips and "Kids Help" not in tips, stem
