@@ -201,7 +201,7 @@ def test_under_13_changes_the_documents(library) -> None:
     assert chosen(library, kids) != chosen(library, base_profile())
 
 
-LIMITS = {"teens": 8.0, "parents": 10.0}
+LIMITS = {"children": 4.0, "teens": 8.0, "parents": 10.0}
 
 
 @pytest.mark.parametrize("audience", sorted(LIMITS))

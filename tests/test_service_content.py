@@ -146,3 +146,38 @@ def test_adult_services_show_no_child_helplines(samples) -> None:
         tips = samples[stem]["tips"]
         assert not any(re.search(p, tips) for p in CHILD_LINES.values()), stem
         assert "Childline" not in tips and "Kids Help" not in tips, stem
+
+
+# --- Section 6: services for young children ---------------------------------------------------
+
+
+@pytest.mark.parametrize("minimum_age", [8, 12, 13, 16])
+def test_for_children_section_only_under_13(library, templates, minimum_age: int) -> None:
+    docs = render(
+        profile(audience={"minimum_age": minimum_age, "parental_consent": minimum_age < 13}), library, templates
+    )
+    children = section(docs["tips"], "For children")
+    assert bool(children) == (minimum_age < 13)
+    if children:
+        # Rewritten for 8 to 12: no adult vocabulary, a grown-up to tell, a child helpline per jurisdiction.
+        assert not re.search(r"sextortion|intimate|nude|sexual", children, re.I), children
+        assert "grown-up" in children
+        for j, pattern in CHILD_LINES.items():
+            assert re.search(pattern, children), j
+        for number in ("911", "999", "000", "112"):
+            assert number in children
+
+
+def test_children_tips_are_grade_4_or_below(library, templates) -> None:
+    from generator.checks.readability import grade
+    from generator.documents.model import block_text
+
+    raw = profile(audience={"minimum_age": 8, "parental_consent": True})
+    b = api.build(validate_profile(raw, "<test>"), library, templates, formats=("md",))
+    scores = {
+        c.id: grade("\n".join(block_text(x) for x in c.blocks))
+        for s in b.documents["tips"].sections
+        if s.id == "children"
+        for c in s.clauses
+    }
+    assert len(scores) >= 3 and all(v <= 4.0 for v in scores.values()), scores

@@ -55,7 +55,7 @@ DOC_KINDS: dict[str, Term] = {
     for t in [
         Term("tos", "Terms of Service", "The child-safety part of the terms users agree to."),
         Term("sop", "Escalation SOP", "The internal procedure staff follow."),
-        Term("tips", "Safety tips", "What the service tells parents, teens and all users."),
+        Term("tips", "Safety tips", "What the service tells parents, children, teens and all users."),
     ]
 }
 
@@ -83,6 +83,7 @@ AUDIENCES: dict[str, Term] = {
     t.id: t
     for t in [
         Term("parents", "Parents and carers", "Adults looking after a child who uses the service."),
+        Term("children", "Children", "Users aged 8 to 12, on services whose minimum age is under 13."),
         Term("teens", "Teens", "Users aged 13 to 17."),
         Term("everyone", "Everyone", "All users."),
     ]
