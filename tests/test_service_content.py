@@ -181,3 +181,28 @@ def test_children_tips_are_grade_4_or_below(library, templates) -> None:
         for c in s.clauses
     }
     assert len(scores) >= 3 and all(v <= 4.0 for v in scores.values()), scores
+
+
+def test_underage_account_path_is_concrete(samples) -> None:
+    """Suspend, ask for proof with an appeal, delete with the hold exception, record: never 'case by case'."""
+    for stem, docs in samples.items():
+        sop = docs["sop"]
+        assert "case by case" not in sop, stem
+        path = sop[sop.index("Accounts of users below the minimum age") :]
+        for step in (
+            "Suspend the account",
+            "Ask for proof, with a way to appeal",
+            "Restore or delete",
+            "preservation hold",
+            "Record the outcome",
+        ):
+            assert step in path, (stem, step)
+
+
+def test_coppa_parent_rights_in_sop_for_us_under_13(samples) -> None:
+    sop = samples["littlesnaps"]["sop"]
+    for step in ("Check that the requester is the parent", "Review.", "Refuse further collection", "Delete."):
+        assert step in sop, step
+    assert "not a legal deadline" in sop
+    for stem in ("pixelpals", "sparkmatch"):  # minimum age 13 or more: no parent-request procedure
+        assert "Check that the requester is the parent" not in samples[stem]["sop"], stem

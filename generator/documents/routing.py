@@ -364,7 +364,7 @@ def quick_reference(table: dict[str, Any], numbers: dict[str, str]) -> list[Bloc
             (
                 (Span(route["label"]),),
                 (Span(route["severity"] or "—", bold=True),),
-                (Span(reports or "No external report required by the library; decide case by case"),),
+                (Span(reports or "No report to an authority required by law; follow this procedure's steps for it"),),
                 (Span(keep or "Our own retention rules"),),
             )
         )
