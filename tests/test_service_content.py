@@ -206,3 +206,24 @@ def test_coppa_parent_rights_in_sop_for_us_under_13(samples) -> None:
     assert "not a legal deadline" in sop
     for stem in ("pixelpals", "sparkmatch"):  # minimum age 13 or more: no parent-request procedure
         assert "Check that the requester is the parent" not in samples[stem]["sop"], stem
+
+
+# --- Section 5: features the profile does not have do not appear --------------------------------
+
+
+@pytest.mark.parametrize("groups", [True, False])
+def test_group_rules_only_with_groups(library, templates, groups: bool) -> None:
+    raw = profile(services=["messaging", "social-network"], features={"groups": groups})
+    docs = render(raw, library, templates)
+    shown = bool(
+        re.search(
+            r"group chats|Groups and channels|leave any group|add minors they do not know to groups",
+            docs["tos"] + docs["tips"],
+        )
+    )
+    assert shown == groups
+
+
+def test_groups_default_follows_the_service() -> None:
+    assert validate_profile(profile(services=["messaging"]), "<t>").data["features"]["groups"] is True
+    assert validate_profile(profile(services=["forum"]), "<t>").data["features"]["groups"] is False

@@ -102,6 +102,7 @@ FEATURES: dict[str, str] = {
     "external_links": "Users can post links to other sites.",
     "anonymous_accounts": "Users can take part without a real-name or verified account.",
     "volunteer_moderators": "Community members moderate spaces.",
+    "groups": "Users can create or join group chats, groups or channels shared by several people.",
 }
 
 #: Features a service type always has. They default to true for that service,
@@ -127,10 +128,11 @@ SERVICE_SUGGESTS: dict[str, tuple[str, ...]] = {
     "photo-sharing": ("public_content",),
     "video-sharing": ("public_content",),
     "livestreaming": ("public_content",),
-    "social-network": ("user_uploads", "direct_messages", "external_links"),
+    "social-network": ("user_uploads", "direct_messages", "external_links", "groups"),
     "forum": ("external_links",),
     "cloud-storage": (),
     "gaming": ("direct_messages",),
+    "messaging": ("groups",),
     "marketplace": ("user_uploads",),
     "dating": ("user_uploads",),
 }
