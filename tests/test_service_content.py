@@ -227,3 +227,18 @@ def test_group_rules_only_with_groups(library, templates, groups: bool) -> None:
 def test_groups_default_follows_the_service() -> None:
     assert validate_profile(profile(services=["messaging"]), "<t>").data["features"]["groups"] is True
     assert validate_profile(profile(services=["forum"]), "<t>").data["features"]["groups"] is False
+
+
+# --- Section 5: photo and video sharing ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("stem", ["littlesnaps", "pixelpals", "clipcast"])
+def test_bath_photos_one_rule_in_all_three_documents(samples, stem: str) -> None:
+    """Removed even in private spaces and even with good intent: ToS, tips and SOP say the same."""
+    docs = samples[stem]
+    assert re.search(r"in the bath.{0,200}private albums, chats and storage alike", docs["tos"])
+    assert "We remove these images" in docs["tos"]
+    assert not re.search(r"(keep|Keep)[^.]{0,60}bath[^.]{0,60}private", docs["tips"])
+    assert re.search(r"bath[^.]{0,80}(removed|We remove)", docs["tips"]), stem
+    assert "Non-sexual nude images of children" in docs["sop"]
+    assert "Images of children being hurt" in docs["tos"]
