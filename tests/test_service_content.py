@@ -242,3 +242,75 @@ def test_bath_photos_one_rule_in_all_three_documents(samples, stem: str) -> None
     assert re.search(r"bath[^.]{0,80}(removed|We remove)", docs["tips"]), stem
     assert "Non-sexual nude images of children" in docs["sop"]
     assert "Images of children being hurt" in docs["tos"]
+
+
+# --- Section 5: service rules ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("live", "pay"), [(16, 18), (18, 18), (13, 16)])
+def test_livestream_ages_come_from_the_profile(library, templates, live: int, pay: int) -> None:
+    raw = profile(
+        services=["livestreaming"],
+        features={"payments": True},
+        audience={"minimum_age": 13, "minimum_age_for": {"livestream": live, "payments": pay}},
+    )
+    tos = render(raw, library, templates)["tos"]
+    assert f"You must be at least {live} to start a live broadcast" in tos
+    assert f"You must be at least {pay} to send or receive gifts" in tos
+    assert "present, in view and in charge for the whole time" in tos
+
+
+def test_livestream_tips_for_those_who_cannot_stream(samples) -> None:
+    tips = samples["clipcast"]["tips"]  # 13+ to watch, 18+ to stream
+    assert "If you are younger, you can watch" in tips
+    assert "For teens" not in tips or "Going live safely" not in section(tips, "For teens")
+
+
+def test_dating_rules_and_adult_tips(samples) -> None:
+    docs = samples["sparkmatch"]
+    tos, tips, sop = docs["tos"], docs["tips"], docs["sop"]
+    assert "required to register as a sex offender" in tos
+    assert "We do not run criminal background checks" in tos
+    assert "Do not post a photo of a child on their own" in tos
+    assert "Meet in a busy public place" in tips and "Tell a friend" in tips
+    assert "For teens" not in tips and "For children" not in tips
+    assert "Childline" not in tips and "0800 1111" not in tips
+    assert "reports that a member is a sex offender" in sop
+
+
+def test_gaming_and_forums_with_minors(samples, library, templates) -> None:
+    tos = samples["questcraft"]["tos"]  # gaming, 13+, voice 16+
+    assert "No romantic or sexual role-play with anyone under 18" in tos
+    assert "Voice and video chat is for users aged 16 and over" in tos
+    assert "keep to text chat" in samples["questcraft"]["tips"]
+    forum = render(profile(services=["forum"], audience={"minimum_age": 13}), library, templates)["tos"]
+    assert "No romantic or sexual role-play" in forum and "Voice and video chat" not in forum
+    adults = render(profile(services=["forum"], audience={"minimum_age": 18}), library, templates)["tos"]
+    assert "No romantic or sexual role-play" not in adults
+
+
+AI_LAW = {
+    "us": ["2256(8)(B)", "1466A"],
+    "uk": ["Crime and Policing Act 2026", "Protection of Children Act 1978"],
+    "au": ["appears to be, under 18"],
+    "ca": ["s.163.1"],
+    "eu": ["agreed but are not yet in force"],
+}
+
+
+@pytest.mark.parametrize("jurisdictions", [["au"], ["us", "uk"], ["ca", "eu"], list(V.JURISDICTIONS)])
+def test_ai_csam_law_per_jurisdiction(library, templates, jurisdictions: list[str]) -> None:
+    raw = profile(services=["generative-ai"], jurisdictions=jurisdictions, audience={"minimum_age": 18})
+    tos = render(raw, library, templates)["tos"]
+    for j, needles in AI_LAW.items():
+        for needle in needles:
+            assert (needle in tos) == (j in jurisdictions), (j, needle)
+    assert "Photos of real children" in tos and "photos of your own children too" in tos
+    assert "teen mode" not in tos.lower()
+
+
+def test_marketplace_tos_and_tips_agree(samples) -> None:
+    docs = samples["tradepost"]
+    for doc in ("tos", "tips"):
+        assert re.search(r"laid flat, on a hanger or on a mannequin", docs[doc]), doc
+    assert "even fully clothed" in docs["tos"]
