@@ -314,3 +314,10 @@ def test_marketplace_tos_and_tips_agree(samples) -> None:
     for doc in ("tos", "tips"):
         assert re.search(r"laid flat, on a hanger or on a mannequin", docs[doc]), doc
     assert "even fully clothed" in docs["tos"]
+
+
+def test_under_13_services_leave_out_the_adult_sextortion_text(samples) -> None:
+    tips = samples["littlesnaps"]["tips"]  # minimum age 8
+    assert "Sextortion is when someone threatens" not in section(tips, "For everyone")
+    assert "If someone asks for pictures" in section(tips, "For children")
+    assert "Sextortion is when someone threatens" in samples["pixelpals"]["tips"]  # 13+: kept
