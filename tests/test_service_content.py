@@ -215,13 +215,14 @@ def test_coppa_parent_rights_in_sop_for_us_under_13(samples) -> None:
 def test_group_rules_only_with_groups(library, templates, groups: bool) -> None:
     raw = profile(services=["messaging", "social-network"], features={"groups": groups})
     docs = render(raw, library, templates)
-    shown = bool(
-        re.search(
-            r"group chats|Groups and channels|leave any group|add minors they do not know to groups",
-            docs["tos"] + docs["tips"],
-        )
+    pattern = (
+        r"group chats|Groups and channels|leave any group|add minors they do not know to groups"
+        r"|closed groups|its groups or channels|group descriptions"
     )
-    assert shown == groups
+    found = set(re.findall(pattern, docs["tos"] + docs["tips"] + docs["sop"]))
+    assert bool(found) == groups, found
+    if groups:
+        assert {"Groups and channels", "closed groups", "its groups or channels"} <= found
 
 
 def test_groups_default_follows_the_service() -> None:
