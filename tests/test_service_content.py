@@ -322,3 +322,15 @@ def test_under_13_services_leave_out_the_adult_sextortion_text(samples) -> None:
     assert "Sextortion is when someone threatens" not in section(tips, "For everyone")
     assert "If someone asks for pictures" in section(tips, "For children")
     assert "Sextortion is when someone threatens" in samples["pixelpals"]["tips"]  # 13+: kept
+
+
+@pytest.mark.parametrize("stated", [True, False, None])
+def test_ai_teen_mode_only_when_the_profile_states_it(library, templates, stated) -> None:
+    raw = profile(services=["generative-ai"], audience={"minimum_age": 13})
+    if stated is not None:
+        raw["safeguards"] = {"ai_teen_mode": stated}
+    docs = render(raw, library, templates)
+    assert ("run in a teen mode" in docs["tos"]) == bool(stated)
+    assert ("the AI tools block sexual content" in docs["sop"]) == bool(stated)
+    adults = render(profile(services=["generative-ai"], audience={"minimum_age": 18}), library, templates)
+    assert "teen mode" not in adults["tos"].lower()

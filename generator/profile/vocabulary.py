@@ -322,6 +322,14 @@ SAFEGUARDS: dict[str, Safeguard] = {
             "Can users appeal a moderation decision from inside the app (an Appeal option)?",
             None,
         ),
+        Safeguard(
+            "ai_teen_mode",
+            "Users under 18 get a teen mode in the AI tools: sexual content and romantic or sexual role-play "
+            "with AI characters are blocked for them.",
+            "Do users under 18 get a teen mode in the AI tools that blocks sexual content and romantic role-play?",
+            {"minors_may_use": ["ai_generation"]},
+            "no minors may use the AI tools",
+        ),
     ]
 }
 
