@@ -284,6 +284,7 @@ def test_gaming_and_forums_with_minors(samples, library, templates) -> None:
     assert "No romantic or sexual role-play with anyone under 18" in tos
     assert "Voice and video chat is for users aged 16 and over" in tos
     assert "keep to text chat" in samples["questcraft"]["tips"]
+    assert "On QuestCraft it is for players aged 16 and over" in samples["questcraft"]["tips"]
     forum = render(profile(services=["forum"], audience={"minimum_age": 13}), library, templates)["tos"]
     assert "No romantic or sexual role-play" in forum and "Voice and video chat" not in forum
     adults = render(profile(services=["forum"], audience={"minimum_age": 18}), library, templates)["tos"]
