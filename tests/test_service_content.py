@@ -335,3 +335,13 @@ def test_ai_teen_mode_only_when_the_profile_states_it(library, templates, stated
     assert ("the AI tools block sexual content" in docs["sop"]) == bool(stated)
     adults = render(profile(services=["generative-ai"], audience={"minimum_age": 18}), library, templates)
     assert "teen mode" not in adults["tos"].lower()
+
+
+def test_underage_route_points_to_its_step(library, templates) -> None:
+    import json
+
+    b = api.build(load_profile(SAMPLES / "littlesnaps.yaml"), library, templates, formats=("md",))
+    routes = {r["category"]: r for r in json.loads(b.files["sop.json"])["routes"]}
+    assert "sop.removal.underage-accounts" in routes["underage-user"]["clauses"]
+    row = next(line for line in b.files["sop.md"].decode().splitlines() if "under the minimum age | " in line)
+    assert "case by case" not in row and "follow the steps for it" in row

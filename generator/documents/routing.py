@@ -101,6 +101,7 @@ def routing_table(decisions: Sequence[Decision], profile: Profile, library: Libr
         route_reports = [r for r in reports if _applies(r, category)]
         route_holds = [h for h in holds if _applies(h, category)]
         used = {category_source[category], *info.get("clauses", ()), *(e["clause"] for e in route_reports)}
+        used.update(c.id for c in clauses if any(i["id"] == category for i in _routing(c)["categories"]))
         used.update(e["clause"] for e in route_holds)
         routes.append(
             {
@@ -364,7 +365,12 @@ def quick_reference(table: dict[str, Any], numbers: dict[str, str]) -> list[Bloc
             (
                 (Span(route["label"]),),
                 (Span(route["severity"] or "—", bold=True),),
-                (Span(reports or "No report to an authority required by law; follow this procedure's steps for it"),),
+                (
+                    Span(
+                        reports
+                        or "No report to an authority required by law; follow the steps for it" + ref(*route["clauses"])
+                    ),
+                ),
                 (Span(keep or "Our own retention rules"),),
             )
         )
