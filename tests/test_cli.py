@@ -329,7 +329,7 @@ def test_init_with_flags_writes_valid_profile(runner, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(path.read_text())
     assert data["services"] == ["photo-sharing", "messaging"] and data["features"]["e2ee"] is True
-    assert len(data["features"]) == 12  # every answer stated, the implied ones too
+    assert len(data["features"]) == 13  # every answer stated, the implied ones too
     gen = run(runner, "generate", path, "-o", tmp_path / "out", "--format", "md")
     assert gen.exit_code == 0, gen.output
 

@@ -78,6 +78,7 @@ def test_init_in_a_terminal_recovers_from_bad_answers(tmp_path: Path) -> None:
     child.expect_exact("out of range")
     answer(child, "Minimum age to use livestream", "18")
     answer(child, "Minimum age to use payments", "18")
+    answer(child, "Minimum age to use groups", "")  # messaging suggests groups
     answer(child, "URL block lists", "")
     answer(child, "text classifiers", "")
     answer(child, "Can users report a post", "yes")

@@ -62,7 +62,7 @@ FACTS: dict[str, list[tuple[str, str, str]]] = {
         ("sop", r"register", "registering with the NCA before the first report"),
         ("tos", r"National Crime Agency|\bNCA\b", "ToS names the NCA"),
         ("tips", r"ceop\.police\.uk", "CEOP"),
-        ("tips", r"childline\.org\.uk", "Childline"),
+        ("tips", r"childline\.org\.uk|Samaritans", "Childline (services open to minors) or Samaritans (adults)"),
     ],
     "eu": [
         ("sop", r"Article 18|Art\.? 18", "DSA Art 18 notification"),
@@ -201,7 +201,7 @@ def test_under_13_changes_the_documents(library) -> None:
     assert chosen(library, kids) != chosen(library, base_profile())
 
 
-LIMITS = {"teens": 8.0, "parents": 10.0}
+LIMITS = {"children": 4.0, "teens": 8.0, "parents": 10.0}
 
 
 @pytest.mark.parametrize("audience", sorted(LIMITS))

@@ -122,6 +122,10 @@ CLAIM_PHRASES: dict[str, tuple[str, ...]] = {
         r"\bappeal (?:link|button|option)\b",
         r"\buse (?:the )?appeal\b",
     ),
+    "ai_teen_mode": (
+        r"\bteen (?:mode|version|experience)\b",
+        r"\b(?:AI|our) tools? (?:blocks?|limits?|restricts?)[^.]{0,60}\b(?:under 18|teens?|minors?)\b",
+    ),
 }
 
 _COMPILED: dict[str, list[re.Pattern[str]]] = {

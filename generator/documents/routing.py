@@ -106,6 +106,7 @@ def routing_table(decisions: Sequence[Decision], profile: Profile, library: Libr
         route_holds = [h for h in holds if _applies(h, category)]
         route_notices = [n for n in notices if _applies(n, category)]
         used = {category_source[category], *info.get("clauses", ()), *(e["clause"] for e in route_reports)}
+        used.update(c.id for c in clauses if any(i["id"] == category for i in _routing(c)["categories"]))
         used.update(e["clause"] for e in (*route_holds, *route_notices))
         routes.append(
             {
@@ -421,7 +422,12 @@ def quick_reference(table: dict[str, Any], numbers: dict[str, str]) -> list[Bloc
             (
                 (Span(route["label"]),),
                 (Span(route["severity"] or "—", bold=True),),
-                (Span(reports or "No authority must be told under this procedure; decide case by case"),),
+                (
+                    Span(
+                        reports
+                        or "No report to an authority required by law; follow the steps for it" + ref(*route["clauses"])
+                    ),
+                ),
                 (Span(later or "No notice to the user required by this procedure"),),
                 (Span(keep or "Our own retention rules"),),
             )

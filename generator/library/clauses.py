@@ -68,7 +68,7 @@ def _check_id(value: Any, ck: Checker, path: tuple) -> None:
     if isinstance(order, bool) or not isinstance(order, (int, float)):
         ck.add((*path, "order"), f"expected a number, got {order!r}")
     if value["doc"] == "tips" and value["audience"] is None:
-        ck.add((*path, "audience"), "is required for safety tips: parents, teens or everyone")
+        ck.add((*path, "audience"), "is required for safety tips: parents, children, teens or everyone")
     if value["doc"] != "tips" and value["audience"] is not None:
         ck.add((*path, "audience"), "is only for safety-tip clauses (doc: tips)")
     if value["doc"] != "sop" and value["implements"]:

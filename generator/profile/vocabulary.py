@@ -55,7 +55,7 @@ DOC_KINDS: dict[str, Term] = {
     for t in [
         Term("tos", "Terms of Service", "The child-safety part of the terms users agree to."),
         Term("sop", "Escalation SOP", "The internal procedure staff follow."),
-        Term("tips", "Safety tips", "What the service tells parents, teens and all users."),
+        Term("tips", "Safety tips", "What the service tells parents, children, teens and all users."),
     ]
 }
 
@@ -83,6 +83,7 @@ AUDIENCES: dict[str, Term] = {
     t.id: t
     for t in [
         Term("parents", "Parents and carers", "Adults looking after a child who uses the service."),
+        Term("children", "Children", "Users aged 8 to 12, on services whose minimum age is under 13."),
         Term("teens", "Teens", "Users aged 13 to 17."),
         Term("everyone", "Everyone", "All users."),
     ]
@@ -101,6 +102,7 @@ FEATURES: dict[str, str] = {
     "external_links": "Users can post links to other sites.",
     "anonymous_accounts": "Users can take part without a real-name or verified account.",
     "volunteer_moderators": "Community members moderate spaces.",
+    "groups": "Users can create or join group chats, groups or channels shared by several people.",
 }
 
 #: Features a service type always has. They default to true for that service,
@@ -126,10 +128,11 @@ SERVICE_SUGGESTS: dict[str, tuple[str, ...]] = {
     "photo-sharing": ("public_content",),
     "video-sharing": ("public_content",),
     "livestreaming": ("public_content",),
-    "social-network": ("user_uploads", "direct_messages", "external_links"),
+    "social-network": ("user_uploads", "direct_messages", "external_links", "groups"),
     "forum": ("external_links",),
     "cloud-storage": (),
     "gaming": ("direct_messages",),
+    "messaging": ("groups",),
     "marketplace": ("user_uploads",),
     "dating": ("user_uploads",),
 }
@@ -319,6 +322,14 @@ SAFEGUARDS: dict[str, Safeguard] = {
             "Users can appeal a decision from inside the app (an Appeal option on the decision notice).",
             "Can users appeal a moderation decision from inside the app (an Appeal option)?",
             None,
+        ),
+        Safeguard(
+            "ai_teen_mode",
+            "Users under 18 get a teen mode in the AI tools: sexual content and romantic or sexual role-play "
+            "with AI characters are blocked for them.",
+            "Do users under 18 get a teen mode in the AI tools that blocks sexual content and romantic role-play?",
+            {"minors_may_use": ["ai_generation"]},
+            "no minors may use the AI tools",
         ),
     ]
 }
