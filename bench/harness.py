@@ -118,10 +118,17 @@ def med(xs: list[float]) -> float:
 _ID_LINE = re.compile(r"^id:\s*(['\"]?)([^'\"\s#]+)\1\s*(#.*)?$")
 _REF_KEY = re.compile(r"^(requires|excludes|implements):\s*(.*?)\s*(#.*)?$")
 _REF_ITEM = re.compile(r"^(\s*-\s+)(['\"]?)([^'\"\s#]+)\2\s*(#.*)?$")
+_RECIPIENT = re.compile(r"^(\s*(?:-\s+)?recipient:\s*)(\S.*?)\s*$")
 
 
 def suffix_clause(text: str, suffix: str) -> str | None:
-    """Return the clause text with its id and its links (requires/excludes/implements) suffixed."""
+    """Return the clause text with its id, its links (requires/excludes/implements) and its recipients suffixed.
+
+    A copy's ``obligations`` name a recipient of their own (``NCA (copy -c1)``),
+    so the consistency check pairs a copied ToS duty with the copied SOP step
+    that carries it, never with the original's: the copies form a second,
+    self-contained library inside the first, consistent by construction.
+    """
     if not text.startswith("---\n"):
         return None
     end = re.search(r"^---[ \t]*$", text[4:], flags=re.M)
@@ -136,6 +143,17 @@ def suffix_clause(text: str, suffix: str) -> str | None:
         if m:
             lines.append(f"id: {m.group(2)}{suffix}")
             in_refs, seen_id = False, True
+            continue
+        m = _RECIPIENT.match(line)
+        if m:
+            val = m.group(2)
+            if len(val) > 1 and val[0] in "'\"" and val[-1] == val[0]:
+                val = f"{val[:-1]} (copy {suffix}){val[0]}"
+            elif val[0] in ">|":
+                raise BenchError(f"cannot suffix a block-scalar recipient: {line.strip()}")
+            else:
+                val = f"{val} (copy {suffix})"
+            lines.append(m.group(1) + val)
             continue
         m = _REF_KEY.match(line)
         if m:

@@ -65,9 +65,12 @@ def lint_library(
     _routing(library, errors)
     _claims_source(library, errors)
     if coverage:
-        _coverage(library, errors)
-        _consistency(library, templates, errors)
-        _claims_rendered(library, templates, errors)
+        from ..documents.selection import memoised
+
+        with memoised():  # the checks below select for the same profiles many times over
+            _coverage(library, errors)
+            _consistency(library, templates, errors)
+            _claims_rendered(library, templates, errors)
 
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
