@@ -175,19 +175,38 @@ def store(kind: str, digest: str, data: bytes) -> None:
     _note_write(folder)
 
 
+#: Text values this process has read or written (immutable, so safe to share): lint renders each
+#: sample twice, and a batch renders the same clause text for many profiles.
+_texts: dict[tuple[str, str], str] = {}
+_TEXTS_MAX = 20_000
+
+
+def _remember(kind: str, digest: str, value: Any) -> None:
+    if isinstance(value, str):
+        if len(_texts) >= _TEXTS_MAX:
+            _texts.clear()
+        _texts[(kind, digest)] = value
+
+
 def load_json(kind: str, digest: str) -> Any | None:
     """Return a cached JSON value, or None on a miss or any decoding problem."""
+    text = _texts.get((kind, digest))
+    if text is not None:
+        return text
     data = load(kind, digest)
     if data is None:
         return None
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except (ValueError, RecursionError):
         return None
+    _remember(kind, digest, value)
+    return value
 
 
 def store_json(kind: str, digest: str, value: Any) -> None:
     """Save a JSON-serialisable value."""
+    _remember(kind, digest, value)
     store(kind, digest, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
