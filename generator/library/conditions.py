@@ -28,9 +28,9 @@ from ..profile import vocabulary as V
 
 
 def _country_codes() -> tuple[str, ...]:
-    import pycountry
+    from ..profile.profile import iso_countries
 
-    return tuple(sorted(c.alpha_2.lower() for c in pycountry.countries))
+    return tuple(sorted({code for key, code in iso_countries().items() if len(key) == 2}))
 
 
 #: fact name -> (kind, allowed values or None)
