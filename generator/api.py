@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import __version__
@@ -21,7 +22,7 @@ from .checks import check_build
 from .documents import Decision, Document, Templates, assemble, load_templates, select
 from .errors import UsageError
 from .library import Library, load_library
-from .output import Target, commit, safe_name, write_files
+from .output import Later, Target, commit, safe_name, write_files
 from .profile import Profile, load_profile
 from .profile import vocabulary as V
 from .render import renderer
@@ -39,6 +40,14 @@ class Build:
     decisions: list[Decision]
     documents: dict[str, Document]
     files: dict[str, bytes] = field(default_factory=dict)
+    included: int | None = None  # clauses included, when ``decisions`` was let go (a summary)
+
+    @property
+    def clause_count(self) -> int:
+        """How many clauses the documents include."""
+        if self.included is not None:
+            return self.included
+        return sum(1 for d in self.decisions if d.included)
 
     @property
     def warnings(self) -> list[str]:
@@ -56,6 +65,10 @@ class Build:
         from .library.guidance import assumptions
 
         return assumptions(self.profile)
+
+    def summary(self) -> Build:
+        """Return this build without decisions, documents or file contents (each file name maps to ``b""``)."""
+        return Build(self.profile, [], {}, dict.fromkeys(self.files, b""), self.clause_count)
 
 
 @dataclass
@@ -309,13 +322,20 @@ def generate(
     lock: str | Path | None = None,
     allow_drift: bool = False,
     toc_pages: bool | None = None,
+    keep_builds: bool = True,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
     One profile writes ``out_dir/{doc}.{fmt}`` and ``manifest.json``; several
-    write ``out_dir/<profile-stem>/...``. All profiles are validated and all
-    documents rendered before any file is written, so a bad input leaves no
-    partial output.
+    write ``out_dir/<profile-stem>/...``. All profiles are validated before
+    the library is read; the output is one transaction, so a bad input (a
+    profile whose documents cannot be built, a file in the way) leaves no
+    partial output and the folder exactly as it was. Several profiles are
+    built one at a time, each staged to disk as soon as it is built.
+
+    ``keep_builds=False`` keeps only a summary of each profile's build in
+    the result (:meth:`Build.summary`: no documents, decisions or file
+    contents), so a batch of thousands runs in flat memory.
 
     ``toc_pages``: fill in the page numbers of the Word documents' contents
     with a LibreOffice layout pass (``None``: when LibreOffice is installed,
@@ -373,25 +393,44 @@ def generate(
                     f"Profiles {folders[name]} and {p.source} would both write to folder {name!r}; rename one"
                 )
             folders[name] = p.source
-    files: dict[str, bytes] = {}
-    builds = []
-    for p in loaded:
+    builds: list[Build] = []
+
+    def produce(p: Profile, prefix: str) -> dict[str, bytes]:
         b = build(p, library, templates, docs, formats, toc_pages)
-        builds.append(b)
-        prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         kept = kept_files(Path(out_dir) / prefix, list(b.files))
         if kept.files:  # a partial regeneration: the manifest also records what stays
             b.files["manifest.json"] = manifest(b, library, kept)
-        files.update({prefix + name: data for name, data in b.files.items()})
+        files = {prefix + name: data for name, data in b.files.items()}
+        builds.append(b if keep_builds else b.summary())
         if progress is not None:
             progress(p)
+        return files
+
     # The documents and a new lockfile are one transaction: every target is
     # checked and staged before anything is replaced, so an unwritable lock
     # path leaves the output folder untouched.
-    targets = [Target(Path(out_dir), files, force)]
-    targets += [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
-    written = commit(targets)
+    locks = [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
+    if len(loaded) == 1:  # built before the folder is locked: a bad profile fails before any file is looked at
+        written = commit([Target(Path(out_dir), produce(loaded[0], ""), force), *locks])
+    else:  # a batch: each profile is built, staged and let go in turn, so memory stays flat
+        names = build_names(docs, formats)
+        later = [
+            Later(
+                tuple(f"{safe_name(Path(p.source).stem)}/{n}" for n in names),
+                partial(produce, p, f"{safe_name(Path(p.source).stem)}/"),
+            )
+            for p in loaded
+        ]
+        written = commit([Target(Path(out_dir), {}, force, later), *locks])
     return GenerateResult(Path(out_dir), written, builds, warnings)
+
+
+def build_names(docs: Sequence[str], formats: Sequence[str]) -> list[str]:
+    """Return the names of the files :func:`build` makes for these documents and formats."""
+    names = [f"{doc}.{fmt}" for doc in docs for fmt in formats]
+    if "sop" in docs:
+        names.append("sop.json")
+    return [*sorted(names), "manifest.json"]
 
 
 def gaps(profile_path: str | Path) -> list:

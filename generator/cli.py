@@ -254,6 +254,7 @@ def generate(
             lock=lock,
             allow_drift=allow_drift,
             toc_pages=toc_pages,
+            keep_builds=False,
         )
     finally:
         if bar is not None:
@@ -265,8 +266,7 @@ def generate(
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         for b in result.builds:
-            n = sum(1 for d in b.decisions if d.included)
-            click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
+            click.echo(f"{b.profile.source}: {len(b.files)} files, {b.clause_count} clauses")
             _assumptions(b.assumptions)
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")
         click.echo("These are drafts: have a lawyer review them before you publish or rely on them.")
