@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL
+
 from generator import api, output
 from generator.errors import OutputError, RenderError
 
