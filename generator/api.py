@@ -28,6 +28,9 @@ from .profile import vocabulary as V
 from .render import renderer
 
 ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
+#: Profiles of a batch laid out by one LibreOffice run (PDF, contents page numbers): start-up is paid
+#: once per chunk, and memory holds one chunk's documents.
+LAYOUT_CHUNK = 20
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
 DEFAULT_FORMATS: tuple[str, ...] = V.DEFAULT_FORMATS
 
@@ -116,7 +119,60 @@ def build(
         PolicyGenError: a subclass for each kind of bad input;
             ``pdf.ConverterError`` when PDF is asked for and LibreOffice fails.
     """
-    from .documents import quick_reference, routing_json, routing_table
+    return build_many([profile], library, templates, docs, formats, toc_pages)[0]
+
+
+def build_many(
+    profiles: Sequence[Profile],
+    library: Library,
+    templates: Templates,
+    docs: Sequence[str] = ALL_DOCS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    toc_pages: bool | None = False,
+) -> list[Build]:
+    """:func:`build` for several profiles, with one LibreOffice run for all their documents.
+
+    LibreOffice's start-up costs more than laying out a document, so a batch
+    with PDF or contents page numbers lays every document of these profiles
+    out in one run.
+    """
+    pending = [_start(p, library, templates, docs, formats, toc_pages) for p in profiles]
+    to_layout = {f"{i}/{name}": data for i, job in enumerate(pending) for name, data in job.to_layout.items()}
+    pdfs: dict[str, bytes] = {}
+    numbers: dict[str, list[str]] = {}
+    if to_layout:
+        from .render import layout
+
+        pdf = "pdf" in formats
+        pdfs, numbers = layout(to_layout, pdf=pdf, pages=any(job.pages for job in pending))
+    out = []
+    for i, job in enumerate(pending):
+        mine = f"{i}/"
+        job.result.files.update({k.removeprefix(mine): v for k, v in pdfs.items() if k.startswith(mine)})
+        found = {k.removeprefix(mine): v for k, v in numbers.items() if k.startswith(mine)} if job.pages else {}
+        out.append(_finish(job, library, templates, found))
+    return out
+
+
+@dataclass
+class _Pending:
+    """A build whose documents are rendered, waiting for LibreOffice's layout (PDFs, contents pages)."""
+
+    result: Build
+    to_layout: dict[str, bytes]
+    pages: bool
+    table: object | None
+
+
+def _start(
+    profile: Profile,
+    library: Library,
+    templates: Templates,
+    docs: Sequence[str],
+    formats: Sequence[str],
+    toc_pages: bool | None,
+) -> _Pending:
+    from .documents import quick_reference, routing_table
 
     decisions = select(library, profile)
     generated = {}
@@ -138,18 +194,21 @@ def build(
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
                 if fmt == "docx" and pages:
                     to_layout[f"{doc}.docx"] = result.files[f"{doc}.docx"]
-    if to_layout:
-        from .render import layout
-        from .render.docx import render_docx
+    return _Pending(result, to_layout, pages, table)
 
-        pdfs, numbers = layout(to_layout, pdf="pdf" in formats, pages=pages)
-        result.files.update(pdfs)
-        for name, found in numbers.items():
-            doc = name.removesuffix(".docx")
-            if found and f"{doc}.docx" in result.files:  # the contents with their page numbers filled in
-                result.files[name] = render_docx(documents[doc], templates, found)
-    if table is not None:
-        result.files["sop.json"] = routing_json(table)
+
+def _finish(job: _Pending, library: Library, templates: Templates, numbers: dict[str, list[str]]) -> Build:
+    from .documents import routing_json
+
+    result = job.result
+    for name, found in numbers.items():
+        doc = name.removesuffix(".docx")
+        if found and f"{doc}.docx" in result.files:  # the contents with their page numbers filled in
+            from .render.docx import render_docx
+
+            result.files[name] = render_docx(result.documents[doc], templates, found)
+    if job.table is not None:
+        result.files["sop.json"] = routing_json(job.table)  # type: ignore[arg-type]
     result.files = dict(sorted(result.files.items()))
     result.files["manifest.json"] = manifest(result, library)
     return result
@@ -394,33 +453,34 @@ def generate(
                 )
             folders[name] = p.source
     builds: list[Build] = []
+    several = len(loaded) > 1
 
-    def produce(p: Profile, prefix: str) -> dict[str, bytes]:
-        b = build(p, library, templates, docs, formats, toc_pages)
-        kept = kept_files(Path(out_dir) / prefix, list(b.files))
-        if kept.files:  # a partial regeneration: the manifest also records what stays
-            b.files["manifest.json"] = manifest(b, library, kept)
-        files = {prefix + name: data for name, data in b.files.items()}
-        builds.append(b if keep_builds else b.summary())
-        if progress is not None:
-            progress(p)
+    def prefix(p: Profile) -> str:
+        return f"{safe_name(Path(p.source).stem)}/" if several else ""
+
+    def produce(chunk: Sequence[Profile]) -> dict[str, bytes]:
+        files = {}
+        for p, b in zip(chunk, build_many(chunk, library, templates, docs, formats, toc_pages), strict=True):
+            kept = kept_files(Path(out_dir) / prefix(p), list(b.files))
+            if kept.files:  # a partial regeneration: the manifest also records what stays
+                b.files["manifest.json"] = manifest(b, library, kept)
+            files.update({prefix(p) + name: data for name, data in b.files.items()})
+            builds.append(b if keep_builds else b.summary())
+            if progress is not None:
+                progress(p)
         return files
 
     # The documents and a new lockfile are one transaction: every target is
     # checked and staged before anything is replaced, so an unwritable lock
     # path leaves the output folder untouched.
     locks = [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
-    if len(loaded) == 1:  # built before the folder is locked: a bad profile fails before any file is looked at
-        written = commit([Target(Path(out_dir), produce(loaded[0], ""), force), *locks])
-    else:  # a batch: each profile is built, staged and let go in turn, so memory stays flat
+    if not several:  # built before the folder is locked: a bad profile fails before any file is looked at
+        written = commit([Target(Path(out_dir), produce(loaded), force), *locks])
+    else:  # a batch: each profile (or chunk) is built, staged and let go in turn, so memory stays flat
         names = build_names(docs, formats)
-        later = [
-            Later(
-                tuple(f"{safe_name(Path(p.source).stem)}/{n}" for n in names),
-                partial(produce, p, f"{safe_name(Path(p.source).stem)}/"),
-            )
-            for p in loaded
-        ]
+        size = LAYOUT_CHUNK if "pdf" in formats or toc_pages else 1  # one LibreOffice run per chunk
+        chunks = [loaded[i : i + size] for i in range(0, len(loaded), size)]
+        later = [Later(tuple(prefix(p) + n for p in c for n in names), partial(produce, c)) for c in chunks]
         written = commit([Target(Path(out_dir), {}, force, later), *locks])
     return GenerateResult(Path(out_dir), written, builds, warnings)
 

@@ -37,7 +37,7 @@ def test_each_profile_is_staged_before_the_next_is_built(
 ) -> None:
     out = tmp_path / "out"
     staged_when_built: list[int] = []
-    real_build = api.build
+    real_build = api.build_many
 
     def watching(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         # count the staged files of earlier profiles present on disk when this one is built
@@ -45,7 +45,7 @@ def test_each_profile_is_staged_before_the_next_is_built(
         staged_when_built.append(len(staged))
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(api, "build", watching)
+    monkeypatch.setattr(api, "build_many", watching)
     result = api.generate(profiles, out, formats=["md", "html"], keep_builds=False)
     per_profile = len(api.build_names(api.ALL_DOCS, ["md", "html"]))
     assert staged_when_built == [0, per_profile, 2 * per_profile]
@@ -62,14 +62,14 @@ def test_a_failure_at_the_last_profile_leaves_the_folder_as_it_was(
     out = tmp_path / "out"
     api.generate(profiles, out, formats=["md"])
     before = snapshot(out)
-    real_build = api.build
+    real_build = api.build_many
 
-    def failing(profile, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if Path(profile.source).stem == "c":
+    def failing(chunk, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if any(Path(p.source).stem == "c" for p in chunk):
             raise RenderError("Cannot render c.yaml (injected)")
-        return real_build(profile, *args, **kwargs)
+        return real_build(chunk, *args, **kwargs)
 
-    monkeypatch.setattr(api, "build", failing)
+    monkeypatch.setattr(api, "build_many", failing)
     with pytest.raises(RenderError):
         api.generate(profiles, out, formats=["md", "html"], force=True)
     assert snapshot(out) == before  # no partial output, no staged files left behind, nothing replaced
@@ -82,13 +82,13 @@ def test_a_file_in_the_way_fails_before_anything_is_built(
     (out / "b").mkdir(parents=True)
     (out / "b" / "tos.md").write_text("mine", encoding="utf-8")
     built: list[str] = []
-    real_build = api.build
+    real_build = api.build_many
 
-    def counting(profile, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        built.append(profile.source)
-        return real_build(profile, *args, **kwargs)
+    def counting(chunk, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        built.extend(p.source for p in chunk)
+        return real_build(chunk, *args, **kwargs)
 
-    monkeypatch.setattr(api, "build", counting)
+    monkeypatch.setattr(api, "build_many", counting)
     with pytest.raises(OutputError, match="already exist"):
         api.generate(profiles, out, formats=["md"])
     assert built == []
@@ -106,3 +106,27 @@ def test_later_must_build_exactly_the_files_it_named(tmp_path: Path) -> None:
 def test_build_names_match_what_build_makes(tmp_path: Path, profiles: list[Path]) -> None:
     result = api.generate(profiles[:1], tmp_path / "out", docs=["tos", "sop"], formats=["md", "docx"])
     assert sorted(result.builds[0].files) == sorted(api.build_names(["tos", "sop"], ["md", "docx"]))
+
+
+def test_a_batch_lays_out_in_one_libreoffice_run_per_chunk(
+    tmp_path: Path, profiles: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PDF or contents page numbers: LibreOffice starts once for a chunk of profiles, not once per profile."""
+    import generator.render as render
+
+    runs: list[list[str]] = []
+
+    def fake_layout(documents, *, pdf=True, pages=True):  # noqa: ANN001, ANN202
+        runs.append(sorted(documents))
+        return {n.rsplit(".", 1)[0] + ".pdf": b"%PDF-fake " + n.encode() for n in documents}, {}
+
+    monkeypatch.setattr(render, "layout", fake_layout)
+    monkeypatch.setattr(render, "require_soffice", lambda: "soffice")  # LibreOffice need not be installed
+    monkeypatch.setattr(render, "font_fallback", lambda: None)
+    monkeypatch.setattr(api, "want_toc_pages", lambda toc_pages=None: False)
+    monkeypatch.setattr(api, "LAYOUT_CHUNK", 2)
+    out = tmp_path / "out"
+    api.generate(profiles, out, docs=["tos", "tips"], formats=["md", "pdf"], toc_pages=False)
+    assert runs == [["0/tips.docx", "0/tos.docx", "1/tips.docx", "1/tos.docx"], ["0/tips.docx", "0/tos.docx"]]
+    assert (out / "b" / "tos.pdf").read_bytes() == b"%PDF-fake 1/tos.docx"  # each profile gets its own PDFs
+    assert (out / "c" / "tips.pdf").read_bytes() == b"%PDF-fake 0/tips.docx"
