@@ -150,6 +150,9 @@ def load(kind: str, digest: str) -> bytes | None:
     return payload
 
 
+_made: set[Path] = set()  # entry folders this process has made or found
+
+
 def store(kind: str, digest: str, data: bytes) -> None:
     """Save an entry atomically with its integrity digest; ignore any failure."""
     folder = cache_dir()
@@ -159,9 +162,13 @@ def store(kind: str, digest: str, data: bytes) -> None:
     if target is None:
         return
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        if target.parent not in _made:  # a first run stores hundreds of entries into 256 subfolders
+            _make_folders(folder, target.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except FileNotFoundError:  # removed since this process made it
+            _make_folders(folder, target.parent)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(MAGIC + _seal(digest, data) + b"\n" + data)
@@ -173,6 +180,12 @@ def store(kind: str, digest: str, data: bytes) -> None:
     except OSError:
         return
     _note_write(folder)
+
+
+def _make_folders(folder: Path, sub: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    sub.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _made.add(sub)
 
 
 #: Text values this process has read or written (immutable, so safe to share): lint renders each
