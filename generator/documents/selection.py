@@ -45,6 +45,8 @@ def memoised() -> Iterator[None]:
         yield
     finally:
         _memo = previous
+        if _memo is None:
+            _shared[:] = [None, {}]
 
 
 def _facts_key(facts: dict[str, Any]) -> tuple:
@@ -112,7 +114,26 @@ def _select(library: Library, facts: dict[str, Any]) -> list[Decision]:
             if missing:
                 verdict[cid] = (False, f"requires {', '.join(missing)}, which is not selected")
                 changed = True
-    return [Decision(c, *verdict[cid]) for cid, c in library.clauses.items()]
+    if _memo is None:
+        return [Decision(c, *verdict[cid]) for cid, c in library.clauses.items()]
+    # Within memoised() (lint): decisions are immutable, and most repeat from one profile to the next
+    # (same clause, verdict and reason), so reuse them rather than build a quarter of a million.
+    if _shared[0] is not library:
+        _shared[:] = [library, {}]
+    made: dict[tuple, Decision] = _shared[1]
+    out = []
+    for cid, c in library.clauses.items():
+        key = (cid, *verdict[cid])
+        d = made.get(key)
+        if d is None or d.clause is not c:
+            d = made[key] = Decision(c, *verdict[cid])
+        out.append(d)
+    if len(made) > 100_000:
+        made.clear()
+    return out
+
+
+_shared: list = [None, {}]  # the last library, and its decisions by (clause id, included, reason)
 
 
 def included_ids(library: Library, profile: Profile) -> set[str]:
