@@ -127,3 +127,25 @@ def test_memoised_select_gives_the_same_decisions() -> None:
         first.pop()  # a caller changing its list does not change the next answer
         assert select(library, profile) == plain
     assert first != plain
+
+
+def test_bench_synthetic_library_passes_the_default_lint(tmp_path: Path) -> None:
+    """bench/harness.make_library: copies of the library are consistent by construction (issue 19).
+
+    Before, a copied SOP step carried the original's report duty (same recipient) without
+    implementing the original ToS clause, so the 2x library failed the consistency check.
+    """
+    import sys
+
+    from generator.checks import lint
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    try:
+        from harness import make_library  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    lib = tmp_path / "lib2x"
+    make_library(builtin_root("clauses"), lib, 2, variants=True, absent_service="search-engine")
+    report = lint.lint_library(lib)
+    assert report.library is not None and len(report.library.clauses) > 400
+    assert report.ok, [f"{p.file}: {p.message[:160]}" for p in report.errors[:3]]
