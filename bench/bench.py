@@ -19,8 +19,13 @@ Sections:
 3. Batch: one ``policygen generate`` of N profiles against N separate calls
    (a subset of separate calls, extrapolated linearly); marginal cost per profile.
 4. Scale: a synthetic library of 1x, 2x, 5x, 10x the real one (clause files
-   copied with suffixed ids); ``lint --no-coverage`` and ``generate`` times.
-5. Profile: cProfile of one ``generate`` of the largest sample in a fresh
+   copied with suffixed ids, consistent by construction); ``lint --no-coverage``,
+   the default ``lint``, ``explain`` and ``generate`` times.
+5. Review: ``review OLD NEW --samples`` against a full ``generate`` of the samples.
+6. PDF: ``generate --format pdf`` (one profile; five) against ``soffice
+   --convert-to pdf`` of the same DOCX (wall; CPU of the process tree).
+7. Memory: peak RSS of one ``generate`` call with 500 and 5,000 profiles.
+8. Profile: cProfile of one ``generate`` of the largest sample in a fresh
    interpreter (top cumulative entries, self time by package, import times).
 """
 
@@ -39,12 +44,18 @@ from pathlib import Path
 from harness import CLAUSES, BenchError, Runner, count_clauses, find_pandoc, find_policygen, log, out
 from scenarios import (
     bench_batch,
+    bench_memory,
+    bench_pdf,
     bench_profile,
+    bench_review,
     bench_scale,
     bench_speed,
     largest_sample,
     report_batch,
+    report_memory,
+    report_pdf,
     report_profile,
+    report_review,
     report_scale,
     report_speed,
 )
@@ -76,7 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--sample", type=Path, help="profile to use instead of the largest sample")
     ap.add_argument(
-        "--only", default="speed,batch,scale,profile", help="sections to run (default speed,batch,scale,profile)"
+        "--only",
+        default="speed,batch,scale,review,pdf,memory,profile",
+        help="sections to run (default speed,batch,scale,review,pdf,memory,profile)",
+    )
+    ap.add_argument("--review-repeat", type=int, default=3, help="repetitions of the review section (default 3)")
+    ap.add_argument("--pdf-repeat", type=int, default=3, help="repetitions of the pdf section (default 3)")
+    ap.add_argument(
+        "--memory-sizes", default="500,5000", help="profiles per batch call for peak memory (default 500,5000)"
     )
     ap.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
@@ -84,9 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--retry-wait", type=float, default=60, help="seconds between those retries (default 60)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"speed", "batch", "scale", "profile"}
+    allowed = ("speed", "batch", "scale", "review", "pdf", "memory", "profile")
+    unknown = sections - set(allowed)
     if unknown:
-        ap.error(f"unknown section(s) {', '.join(sorted(unknown))}; allowed: speed, batch, scale, profile")
+        ap.error(f"unknown section(s) {', '.join(sorted(unknown))}; allowed: {', '.join(allowed)}")
+    try:
+        memory_sizes = sorted({int(x) for x in args.memory_sizes.split(",") if x.strip()})
+    except ValueError:
+        ap.error("--memory-sizes takes whole numbers, e.g. 500,5000")
     try:
         sizes = sorted({int(x) for x in args.scale_sizes.split(",") if x.strip()})
     except ValueError:
@@ -164,6 +187,24 @@ def main(argv: list[str] | None = None) -> int:
                 run, pg, sample, work, sizes, args.scale_repeat, variants=not args.scale_all_selected
             )
             report_scale(results["scale"])
+            out("")
+        if "review" in sections:
+            out("Review: review OLD NEW over the samples against a full generate of them")
+            out("-" * 78)
+            results["review"] = bench_review(run, pg, work, args.review_repeat)
+            report_review(results["review"])
+            out("")
+        if "pdf" in sections:
+            out("PDF: generate --format pdf against soffice --convert-to pdf of the same DOCX")
+            out("-" * 78)
+            results["pdf"] = bench_pdf(run, pg, sample, work, args.pdf_repeat)
+            report_pdf(results["pdf"])
+            out("")
+        if "memory" in sections:
+            out("Batch memory: peak resident memory of one call")
+            out("-" * 78)
+            results["memory"] = bench_memory(run, pg, work, memory_sizes)
+            report_memory(results["memory"])
             out("")
         if "profile" in sections:
             out("Profile")

@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,21 +60,58 @@ class Runner:
         s = stderr.lower()
         return any(k in s for k in ("clauses/", "librar", "template", ".md:", ".md "))
 
-    def time(self, cmd: list[str], ok: tuple[int, ...] = (0,), cwd: Path | None = None) -> float:
-        """Run ``cmd``; return its wall time in seconds (of the successful attempt)."""
+    def time(
+        self,
+        cmd: list[str],
+        ok: tuple[int, ...] = (0,),
+        cwd: Path | None = None,
+        retry: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> float:
+        """Run ``cmd``; return its wall time in seconds (of the successful attempt).
+
+        ``retry=False`` for a library the benchmark built itself (the scale
+        section): a library error there is the benchmark's or policygen's, and
+        waiting will not fix it.
+        """
+        return self.measure(cmd, ok, cwd, retry, env)[0]
+
+    def measure(
+        self,
+        cmd: list[str],
+        ok: tuple[int, ...] = (0,),
+        cwd: Path | None = None,
+        retry: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> tuple[float, float, float]:
+        """Run ``cmd``; return (wall s, CPU s of the process and its children, peak RSS MiB of the largest).
+
+        CPU and peak memory come from ``wait4`` of this one process (its
+        waited-for children included), so they never mix with other runs.
+        """
+        full_env = {**os.environ, **env} if env else None
         for attempt in range(self.retries + 1):
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-            elapsed = time.perf_counter() - t0
-            if proc.returncode in ok:
-                return elapsed
-            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-            if proc.returncode == 2 and self._library_error(proc.stderr) and attempt < self.retries:
+            with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+                t0 = time.perf_counter()
+                proc = subprocess.Popen(cmd, cwd=cwd, stdout=fo, stderr=fe, env=full_env)
+                _, status, usage = os.wait4(proc.pid, 0)  # this child's own CPU and peak memory
+                elapsed = time.perf_counter() - t0
+                proc.returncode = rc = os.waitstatus_to_exitcode(status)
+                fo.seek(0)
+                fe.seek(0)
+                out = fo.read().decode("utf-8", "replace")
+                err = fe.read().decode("utf-8", "replace")
+            cpu = usage.ru_utime + usage.ru_stime
+            rss = usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+            if rc in ok:
+                return elapsed, cpu, rss
+            tail = "\n".join((err or out).strip().splitlines()[-8:])
+            if retry and rc == 2 and self._library_error(err) and attempt < self.retries:
                 self.retried += 1
                 log(f"library error (someone is editing clauses/?); retry in {self.retry_wait:.0f}s:\n{tail}")
                 time.sleep(self.retry_wait)
                 continue
-            raise BenchError(f"command failed (exit {proc.returncode}): {' '.join(map(str, cmd))}\n{tail}")
+            raise BenchError(f"command failed (exit {rc}): {' '.join(map(str, cmd))}\n{tail}")
         raise AssertionError("unreachable")
 
     def output(self, cmd: list[str]) -> str:
@@ -118,10 +156,17 @@ def med(xs: list[float]) -> float:
 _ID_LINE = re.compile(r"^id:\s*(['\"]?)([^'\"\s#]+)\1\s*(#.*)?$")
 _REF_KEY = re.compile(r"^(requires|excludes|implements):\s*(.*?)\s*(#.*)?$")
 _REF_ITEM = re.compile(r"^(\s*-\s+)(['\"]?)([^'\"\s#]+)\2\s*(#.*)?$")
+_RECIPIENT = re.compile(r"^(\s*(?:-\s+)?recipient:\s*)(\S.*?)\s*$")
 
 
 def suffix_clause(text: str, suffix: str) -> str | None:
-    """Return the clause text with its id and its links (requires/excludes/implements) suffixed."""
+    """Return the clause text with its id, its links (requires/excludes/implements) and its recipients suffixed.
+
+    A copy's ``obligations`` name a recipient of their own (``NCA (copy -c1)``),
+    so the consistency check pairs a copied ToS duty with the copied SOP step
+    that carries it, never with the original's: the copies form a second,
+    self-contained library inside the first, consistent by construction.
+    """
     if not text.startswith("---\n"):
         return None
     end = re.search(r"^---[ \t]*$", text[4:], flags=re.M)
@@ -136,6 +181,17 @@ def suffix_clause(text: str, suffix: str) -> str | None:
         if m:
             lines.append(f"id: {m.group(2)}{suffix}")
             in_refs, seen_id = False, True
+            continue
+        m = _RECIPIENT.match(line)
+        if m:
+            val = m.group(2)
+            if len(val) > 1 and val[0] in "'\"" and val[-1] == val[0]:
+                val = f"{val[:-1]} (copy {suffix}){val[0]}"
+            elif val[0] in ">|":
+                raise BenchError(f"cannot suffix a block-scalar recipient: {line.strip()}")
+            else:
+                val = f"{val} (copy {suffix})"
+            lines.append(m.group(1) + val)
             continue
         m = _REF_KEY.match(line)
         if m:

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,15 @@ from .checks import check_build
 from .documents import Decision, Document, Templates, assemble, load_templates, select
 from .errors import UsageError
 from .library import Library, load_library
-from .output import Target, commit, safe_name, write_files
+from .output import Later, Target, commit, safe_name, write_files
 from .profile import Profile, load_profile
 from .profile import vocabulary as V
 from .render import renderer
 
 ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
+#: Profiles of a batch laid out by one LibreOffice run (PDF, contents page numbers): start-up is paid
+#: once per chunk, and memory holds one chunk's documents.
+LAYOUT_CHUNK = 20
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
 DEFAULT_FORMATS: tuple[str, ...] = V.DEFAULT_FORMATS
 
@@ -40,6 +44,15 @@ class Build:
     decisions: list[Decision]
     documents: dict[str, Document]
     files: dict[str, bytes] = field(default_factory=dict)
+    included: int | None = None  # clauses included, when ``decisions`` was let go (a summary)
+    markers: list[tuple[str, str]] | None = None  # the TO COMPLETE markers, when ``documents`` was let go
+
+    @property
+    def clause_count(self) -> int:
+        """How many clauses the documents include."""
+        if self.included is not None:
+            return self.included
+        return sum(1 for d in self.decisions if d.included)
 
     @property
     def warnings(self) -> list[str]:
@@ -56,7 +69,7 @@ class Build:
         """The "TO COMPLETE" markers in the documents: (profile field, what it is for), sorted."""
         from .documents.routing import markers
 
-        return markers(self.documents)
+        return self.markers if self.markers is not None else markers(self.documents)
 
     @property
     def assumptions(self) -> list[str]:
@@ -64,6 +77,10 @@ class Build:
         from .library.guidance import assumptions
 
         return assumptions(self.profile)
+
+    def summary(self) -> Build:
+        """Return this build without decisions, documents or file contents (each file name maps to ``b""``)."""
+        return Build(self.profile, [], {}, dict.fromkeys(self.files, b""), self.clause_count, self.to_complete)
 
 
 @dataclass
@@ -116,7 +133,65 @@ def build(
         PolicyGenError: a subclass for each kind of bad input;
             ``pdf.ConverterError`` when PDF is asked for and LibreOffice fails.
     """
-    from .documents import quick_reference, routing_json, routing_table
+    return build_many([profile], library, templates, docs, formats, toc_pages, final=final, sources=sources)[0]
+
+
+def build_many(
+    profiles: Sequence[Profile],
+    library: Library,
+    templates: Templates,
+    docs: Sequence[str] = ALL_DOCS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    toc_pages: bool | None = False,
+    *,
+    final: bool = False,
+    sources: bool = True,
+) -> list[Build]:
+    """:func:`build` for several profiles, with one LibreOffice run for all their documents.
+
+    LibreOffice's start-up costs more than laying out a document, so a batch
+    with PDF or contents page numbers lays every document of these profiles
+    out in one run.
+    """
+    pending = [_start(p, library, templates, docs, formats, toc_pages, final, sources) for p in profiles]
+    to_layout = {f"{i}/{name}": data for i, job in enumerate(pending) for name, data in job.to_layout.items()}
+    pdfs: dict[str, bytes] = {}
+    numbers: dict[str, list[str]] = {}
+    if to_layout:
+        from .render import layout
+
+        pdf = "pdf" in formats
+        pdfs, numbers = layout(to_layout, pdf=pdf, pages=any(job.pages for job in pending))
+    out = []
+    for i, job in enumerate(pending):
+        mine = f"{i}/"
+        job.result.files.update({k.removeprefix(mine): v for k, v in pdfs.items() if k.startswith(mine)})
+        found = {k.removeprefix(mine): v for k, v in numbers.items() if k.startswith(mine)} if job.pages else {}
+        out.append(_finish(job, library, templates, found))
+    return out
+
+
+@dataclass
+class _Pending:
+    """A build whose documents are rendered, waiting for LibreOffice's layout (PDFs, contents pages)."""
+
+    result: Build
+    to_layout: dict[str, bytes]
+    pages: bool
+    table: object | None
+
+
+def _start(
+    profile: Profile,
+    library: Library,
+    templates: Templates,
+    docs: Sequence[str],
+    formats: Sequence[str],
+    toc_pages: bool | None,
+    final: bool,
+    sources: bool,
+) -> _Pending:
+    from .documents import quick_reference, routing_table
 
     decisions = select(library, profile)
     generated = {}
@@ -143,18 +218,21 @@ def build(
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
                 if fmt == "docx" and pages:
                     to_layout[f"{doc}.docx"] = result.files[f"{doc}.docx"]
-    if to_layout:
-        from .render import layout
-        from .render.docx import render_docx
+    return _Pending(result, to_layout, pages, table)
 
-        pdfs, numbers = layout(to_layout, pdf="pdf" in formats, pages=pages)
-        result.files.update(pdfs)
-        for name, found in numbers.items():
-            doc = name.removesuffix(".docx")
-            if found and f"{doc}.docx" in result.files:  # the contents with their page numbers filled in
-                result.files[name] = render_docx(documents[doc], templates, found)
-    if table is not None:
-        result.files["sop.json"] = routing_json(table)
+
+def _finish(job: _Pending, library: Library, templates: Templates, numbers: dict[str, list[str]]) -> Build:
+    from .documents import routing_json
+
+    result = job.result
+    for name, found in numbers.items():
+        doc = name.removesuffix(".docx")
+        if found and f"{doc}.docx" in result.files:  # the contents with their page numbers filled in
+            from .render.docx import render_docx
+
+            result.files[name] = render_docx(result.documents[doc], templates, found)
+    if job.table is not None:
+        result.files["sop.json"] = routing_json(job.table)  # type: ignore[arg-type]
     result.files = dict(sorted(result.files.items()))
     result.files["manifest.json"] = manifest(result, library)
     return result
@@ -330,13 +408,20 @@ def generate(
     final: bool = False,
     approvals: str | Path | None = None,
     sources: bool = True,
+    keep_builds: bool = True,
 ) -> GenerateResult:
     """Generate documents for one or more profiles into ``out_dir``.
 
     One profile writes ``out_dir/{doc}.{fmt}`` and ``manifest.json``; several
-    write ``out_dir/<profile-stem>/...``. All profiles are validated and all
-    documents rendered before any file is written, so a bad input leaves no
-    partial output.
+    write ``out_dir/<profile-stem>/...``. All profiles are validated before
+    the library is read; the output is one transaction, so a bad input (a
+    profile whose documents cannot be built, a file in the way) leaves no
+    partial output and the folder exactly as it was. Several profiles are
+    built one at a time, each staged to disk as soon as it is built.
+
+    ``keep_builds=False`` keeps only a summary of each profile's build in
+    the result (:meth:`Build.summary`: no documents, decisions or file
+    contents), so a batch of thousands runs in flat memory.
 
     ``toc_pages``: fill in the page numbers of the Word documents' contents
     with a LibreOffice layout pass (``None``: when LibreOffice is installed,
@@ -357,7 +442,7 @@ def generate(
         raise UsageError("No profile given")
     approved = None
     if final or approvals is not None:
-        from .review.approvals import read_approvals
+        from .review.approvals import read_approvals, unapproved
 
         if not (final and approvals is not None):
             raise UsageError("--final and --approvals go together: publish only what counsel approved")
@@ -403,34 +488,49 @@ def generate(
                     f"Profiles {folders[name]} and {p.source} would both write to folder {name!r}; rename one"
                 )
             folders[name] = p.source
-    files: dict[str, bytes] = {}
-    builds = []
-    for p in loaded:
-        b = build(p, library, templates, docs, formats, toc_pages, final=final, sources=sources)
-        builds.append(b)
-        prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
-        kept = kept_files(Path(out_dir) / prefix, list(b.files))
-        if kept.files:  # a partial regeneration: the manifest also records what stays
-            b.files["manifest.json"] = manifest(b, library, kept)
-        files.update({prefix + name: data for name, data in b.files.items()})
-        if progress is not None:
-            progress(p)
-    if approved is not None:
-        from .review.approvals import unapproved
+    builds: list[Build] = []
+    refused: list = []
+    several = len(loaded) > 1
 
-        problems = unapproved(builds, templates, approved)
-        if problems:
+    def prefix(p: Profile) -> str:
+        return f"{safe_name(Path(p.source).stem)}/" if several else ""
+
+    def produce(chunk: Sequence[Profile]) -> dict[str, bytes]:
+        files = {}
+        for p, b in zip(
+            chunk,
+            build_many(chunk, library, templates, docs, formats, toc_pages, final=final, sources=sources),
+            strict=True,
+        ):
+            kept = kept_files(Path(out_dir) / prefix(p), list(b.files))
+            if kept.files:  # a partial regeneration: the manifest also records what stays
+                b.files["manifest.json"] = manifest(b, library, kept)
+            files.update({prefix(p) + name: data for name, data in b.files.items()})
+            if approved is not None:  # refused before anything is committed: the run is one transaction
+                refused.extend(unapproved([b], templates, approved))
+            builds.append(b if keep_builds else b.summary())
+            if progress is not None:
+                progress(p)
+        if refused:
             raise UsageError(
-                f"--final refused: {len(problems)} clause version(s), skeleton(s) or marker(s) not approved; "
+                f"--final refused: {len(refused)} clause version(s), skeleton(s) or marker(s) not approved; "
                 "nothing was written. Run `policygen review` and `policygen approve` first.",
-                problems,
+                refused,
             )
+        return files
+
     # The documents and a new lockfile are one transaction: every target is
     # checked and staged before anything is replaced, so an unwritable lock
     # path leaves the output folder untouched.
-    targets = [Target(Path(out_dir), files, force)]
-    targets += [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
-    written = commit(targets)
+    locks = [Target(Path(path).parent, {Path(path).name: data}, False) for path, data in lock_out.items()]
+    if not several:  # built before the folder is locked: a bad profile fails before any file is looked at
+        written = commit([Target(Path(out_dir), produce(loaded), force), *locks])
+    else:  # a batch: each profile (or chunk) is built, staged and let go in turn, so memory stays flat
+        names = build_names(docs, formats)
+        size = LAYOUT_CHUNK if "pdf" in formats or toc_pages else 1  # one LibreOffice run per chunk
+        chunks = [loaded[i : i + size] for i in range(0, len(loaded), size)]
+        later = [Later(tuple(prefix(p) + n for p in c for n in names), partial(produce, c)) for c in chunks]
+        written = commit([Target(Path(out_dir), {}, force, later), *locks])
     return GenerateResult(Path(out_dir), written, builds, warnings)
 
 
@@ -459,6 +559,14 @@ def to_complete(
     generated = {"quick-reference": lambda numbers: quick_reference(table, numbers)}
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in templates.skeletons}
     return markers(documents)
+
+
+def build_names(docs: Sequence[str], formats: Sequence[str]) -> list[str]:
+    """Return the names of the files :func:`build` makes for these documents and formats."""
+    names = [f"{doc}.{fmt}" for doc in docs for fmt in formats]
+    if "sop" in docs:
+        names.append("sop.json")
+    return [*sorted(names), "manifest.json"]
 
 
 def gaps(profile_path: str | Path) -> list:

@@ -150,6 +150,9 @@ def load(kind: str, digest: str) -> bytes | None:
     return payload
 
 
+_made: set[Path] = set()  # entry folders this process has made or found
+
+
 def store(kind: str, digest: str, data: bytes) -> None:
     """Save an entry atomically with its integrity digest; ignore any failure."""
     folder = cache_dir()
@@ -159,9 +162,13 @@ def store(kind: str, digest: str, data: bytes) -> None:
     if target is None:
         return
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        if target.parent not in _made:  # a first run stores hundreds of entries into 256 subfolders
+            _make_folders(folder, target.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except FileNotFoundError:  # removed since this process made it
+            _make_folders(folder, target.parent)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(MAGIC + _seal(digest, data) + b"\n" + data)
@@ -175,19 +182,44 @@ def store(kind: str, digest: str, data: bytes) -> None:
     _note_write(folder)
 
 
+def _make_folders(folder: Path, sub: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    sub.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _made.add(sub)
+
+
+#: Text values this process has read or written (immutable, so safe to share): lint renders each
+#: sample twice, and a batch renders the same clause text for many profiles.
+_texts: dict[tuple[str, str], str] = {}
+_TEXTS_MAX = 20_000
+
+
+def _remember(kind: str, digest: str, value: Any) -> None:
+    if isinstance(value, str):
+        if len(_texts) >= _TEXTS_MAX:
+            _texts.clear()
+        _texts[(kind, digest)] = value
+
+
 def load_json(kind: str, digest: str) -> Any | None:
     """Return a cached JSON value, or None on a miss or any decoding problem."""
+    text = _texts.get((kind, digest))
+    if text is not None:
+        return text
     data = load(kind, digest)
     if data is None:
         return None
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except (ValueError, RecursionError):
         return None
+    _remember(kind, digest, value)
+    return value
 
 
 def store_json(kind: str, digest: str, value: Any) -> None:
     """Save a JSON-serialisable value."""
+    _remember(kind, digest, value)
     store(kind, digest, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 

@@ -279,6 +279,7 @@ def generate(
             final=final,
             approvals=approvals,
             sources=sources,
+            keep_builds=False,
         )
     finally:
         if bar is not None:
@@ -290,8 +291,7 @@ def generate(
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         for b in result.builds:
-            n = sum(1 for d in b.decisions if d.included)
-            click.echo(f"{b.profile.source}: {len(b.files)} files, {n} clauses")
+            click.echo(f"{b.profile.source}: {len(b.files)} files, {b.clause_count} clauses")
             _assumptions(b.assumptions)
             _to_complete(b.to_complete)
         click.echo(f"Wrote {len(result.written)} files to {result.out_dir}/")

@@ -203,3 +203,42 @@ def test_livestream_open_to_teens_gets_the_teen_tips(library, templates) -> None
     chosen = {d.clause.id for d in decisions if d.included}
     assert {"tips.teens.livestream", "tos.minors.livestream-limits"} <= chosen
     assert "your live broadcasts have extra limits" in text_of(documents, "tos")
+
+
+def test_find_claims_prefilter_finds_what_every_regex_finds() -> None:
+    """find_claims skips a phrase's regex when its required literal is missing: same hits as running them all."""
+    from generator.checks import claims
+    from generator.library import load_library
+
+    def naive(text: str) -> list:
+        plain = " ".join(claims._MD.sub("", text).split())
+        return [
+            claims.Hit(sid, m.group(0))
+            for sid, patterns in claims._COMPILED.items()
+            for p in patterns
+            for m in p.finditer(plain)
+        ]
+
+    corpus = yaml.safe_load((Path(__file__).parent / "fixtures" / "claims-corpus.yaml").read_text(encoding="utf-8"))
+    texts: list[str] = []
+
+    def walk(x: object) -> None:
+        if isinstance(x, str):
+            texts.append(x)
+        elif isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(corpus)
+    texts += [c.body for c in load_library().clauses.values()]
+    texts += [t.upper() for t in texts[:50]] + ["CHAT SETTINGS", "Chat \u017fettings", "\u212aids can block"]
+    found = 0
+    for text in texts:
+        expected = naive(text)
+        assert claims.find_claims(text) == expected, text[:80]
+        assert claims.find_claims(text) == expected  # the remembered answer too
+        found += bool(expected)
+    assert found > 20

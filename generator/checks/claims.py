@@ -144,15 +144,56 @@ class Hit:
     text: str
 
 
+def _required_literal(pattern: str) -> str:
+    """Return the longest run of plain ASCII characters in every match of ``pattern``, lower-cased ("" if none).
+
+    Read from the parsed pattern's top level only (a literal inside a group,
+    an alternative or a repeat is not required), so a text without it cannot
+    match: the cheap ``in`` test in :func:`find_claims` skips the regex then.
+    """
+    from re import _parser  # type: ignore[attr-defined]
+
+    best, run = "", ""
+    for op, arg in _parser.parse(pattern, re.I):
+        if op is _parser.LITERAL and arg < 128:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best.lower() if len(best) >= 3 else ""
+
+
+_REQUIRED: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    sid: [(_required_literal(p.pattern), p) for p in patterns] for sid, patterns in _COMPILED.items()
+}
+_FOUND: dict[str, tuple[Hit, ...]] = {}  # text -> hits: lint scans the same rendered clause for many profiles
+_FOUND_MAX = 50_000
+
+
 def find_claims(text: str) -> list[Hit]:
     """Return every phrase in ``text`` that promises a safeguard (one hit per safeguard and match)."""
+    found = _FOUND.get(text)
+    if found is None:
+        found = _find_claims(text)
+        if len(_FOUND) >= _FOUND_MAX:
+            _FOUND.clear()
+        _FOUND[text] = found
+    return list(found)
+
+
+def _find_claims(text: str) -> tuple[Hit, ...]:
     plain = " ".join(_MD.sub("", text).split())
+    # An ASCII text matches a pattern (case-insensitively) only if it holds the pattern's required
+    # literal in lower case; other texts (where re.I folds more, e.g. the Kelvin sign) run every regex.
+    lowered = plain.lower() if plain.isascii() else None
     hits = []
-    for sid, patterns in _COMPILED.items():
-        for pattern in patterns:
+    for sid, patterns in _REQUIRED.items():
+        for literal, pattern in patterns:
+            if lowered is not None and literal and literal not in lowered:
+                continue
             for m in pattern.finditer(plain):
                 hits.append(Hit(sid, m.group(0)))
-    return hits
+    return tuple(hits)
 
 
 def _guarded(body: str) -> set[str]:

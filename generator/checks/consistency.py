@@ -599,13 +599,15 @@ def library_problems(
     samples: Iterable[Profile] = (),
     *,
     pair_rules: Collection[str] = ("authorities", "channels", "tip-off"),
+    assembled: dict[str, tuple[list[Decision], dict[str, Document]]] | None = None,
 ) -> list[Problem]:
     """Run :func:`check` for every :func:`lint_profiles` profile and each sample; merge identical problems.
 
     The pair profiles run ``pair_rules`` on the selection alone (rendering
     every pair would dominate lint time); samples are assembled and run every
     rule. A problem found for several profiles is reported once, naming up to
-    three of them.
+    three of them. ``assembled``, when given, receives each sample's
+    decisions and documents by its source (lint's claim check reuses them).
 
     Raises:
         RenderError: when a sample's documents cannot be assembled.
@@ -619,6 +621,8 @@ def library_problems(
     for profile in samples:
         decisions = select(library, profile)
         documents = {doc: assemble(doc, decisions, library, templates, profile) for doc in templates.skeletons}
+        if assembled is not None:
+            assembled[profile.source] = (decisions, documents)
         for p in check(decisions, documents, profile):
             seen.setdefault(p, []).append(profile.source)
     out = []

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..documents import Decision, select
+from ..documents.selection import included_ids
 from ..errors import ProfileError
 from ..library import FACTS, Clause, Library, mentioned
 from ..profile import Profile, validate_profile
@@ -242,9 +243,10 @@ def _candidates(clause: Clause, library: Library, limit: int = 4096) -> Iterable
 def dead_clauses(library: Library) -> list[Clause]:
     """Clauses that no valid profile built from their condition's facts selects.
 
-    Each distinct candidate profile is validated and run through ``select``
-    once, and every clause it includes is marked alive, so the work grows with
-    the number of distinct candidates, not with clauses times candidates.
+    Each distinct candidate profile is validated and run through selection
+    once (``included_ids``: the decisions without their reasons), and every
+    clause it includes is marked alive, so the work grows with the number of
+    distinct candidates, not with clauses times candidates.
     """
     alive: set[str] = set()
     tried: set[str] = set()
@@ -260,7 +262,7 @@ def dead_clauses(library: Library) -> list[Clause]:
                 profile = validate_profile(raw, "<dead-clause check>")
             except ProfileError:
                 continue
-            alive.update(d.clause.id for d in select(library, profile) if d.included)
+            alive.update(included_ids(library, profile))
             if clause.id in alive:
                 break
     return [c for c in library.clauses.values() if c.id not in alive]

@@ -67,10 +67,15 @@ def lint_library(
     _primary_sources(library, warnings)
     _questions(library, errors)
     if coverage:
-        _coverage(library, errors)
-        _consistency(library, templates, errors)
-        _claims_rendered(library, templates, errors)
-        _reader_text(library, templates, errors)
+        from ..documents.selection import memoised
+
+        samples = _sample_profiles()
+        assembled: dict = {}  # each sample's decisions and documents, assembled once for both checks
+        with memoised():  # the checks below select for the same profiles many times over
+            _coverage(library, errors)
+            _consistency(library, templates, errors, samples, assembled)
+            _claims_rendered(library, templates, errors, samples, assembled)
+            _reader_text(library, templates, errors, samples)
 
     def order(p: Problem) -> tuple:
         return (p.file, p.line or 0)
@@ -291,13 +296,13 @@ def document_text(document) -> str:  # noqa: ANN001
     return "\n".join(parts)
 
 
-def _reader_text(library: Library, templates: Templates, errors: list[Problem]) -> None:
+def _reader_text(library: Library, templates: Templates, errors: list[Problem], samples: list) -> None:
     """No tool jargon and no duplicated heading in any sample's rendered documents (routing tables included)."""
     from ..documents import assemble, quick_reference, routing_table, select
     from ..errors import PolicyGenError
 
     seen: dict[tuple[str, str], list[str]] = {}
-    for profile in _sample_profiles():
+    for profile in samples:  # assembled again, with the quick-reference tables the consistency check leaves out
         try:
             decisions = select(library, profile)
             table = routing_table(decisions, profile, library)
@@ -381,18 +386,24 @@ def _sample_profiles() -> list:
     return samples
 
 
-def _claims_rendered(library: Library, templates: Templates, errors: list[Problem]) -> None:
+def _claims_rendered(
+    library: Library, templates: Templates, errors: list[Problem], samples: list, assembled: dict | None = None
+) -> None:
     """No rendered clause promises a safeguard its profile does not state: every sample, with and without safeguards."""
     from ..documents import assemble, select
     from ..errors import PolicyGenError
     from .claims import rendered_problems, without_safeguards
 
+    assembled = assembled or {}
     seen: dict[tuple, list[str]] = {}
-    for sample in _sample_profiles():
+    for sample in samples:
         for profile in (sample, without_safeguards(sample)):
             try:
-                decisions = select(library, profile)
-                documents = {d: assemble(d, decisions, library, templates, profile) for d in templates.skeletons}
+                if profile is sample and sample.source in assembled:
+                    decisions, documents = assembled[sample.source]
+                else:
+                    decisions = select(library, profile)
+                    documents = {d: assemble(d, decisions, library, templates, profile) for d in templates.skeletons}
             except PolicyGenError:
                 continue  # reported by the consistency check
             for p in rendered_problems(decisions, documents, profile):
@@ -401,7 +412,9 @@ def _claims_rendered(library: Library, templates: Templates, errors: list[Proble
         errors.append(Problem(file, path, message))
 
 
-def _consistency(library: Library, templates: Templates, errors: list[Problem]) -> None:
+def _consistency(
+    library: Library, templates: Templates, errors: list[Problem], samples: list, assembled: dict | None = None
+) -> None:
     """Cross-document checks for every service x jurisdiction x team size, and every sample profile.
 
     Samples are read from the source checkout's ``samples/`` folder when it is
@@ -411,8 +424,7 @@ def _consistency(library: Library, templates: Templates, errors: list[Problem]) 
     from ..errors import PolicyGenError
     from . import consistency
 
-    samples = _sample_profiles()
     try:
-        errors.extend(consistency.library_problems(library, templates, samples))
+        errors.extend(consistency.library_problems(library, templates, samples, assembled=assembled))
     except PolicyGenError as exc:
         errors.extend(exc.problems or [Problem(library.root, "", exc.message)])

@@ -13,7 +13,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -529,9 +528,11 @@ def builtin_root(kind: str) -> Path:
     In an installed wheel they sit inside the package; in a source checkout
     (editable install) they sit at the top of the repository.
     """
-    packaged = resources.files("generator") / kind
+    # the package folder itself (what importlib.resources.files("generator") gives for a package on disk,
+    # without importing importlib.resources, which pulls in tempfile and more on every run)
+    packaged = Path(__file__).parent.parent / kind
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parents[2] / kind
 
 

@@ -28,9 +28,9 @@ from ..profile import vocabulary as V
 
 
 def _country_codes() -> tuple[str, ...]:
-    import pycountry
+    from ..profile.profile import iso_countries
 
-    return tuple(sorted(c.alpha_2.lower() for c in pycountry.countries))
+    return tuple(sorted({code for key, code in iso_countries().items() if len(key) == 2}))
 
 
 #: fact name -> (kind, allowed values or None)
@@ -171,6 +171,37 @@ def evaluate(cond: dict[str, Any] | None, facts: dict[str, Any]) -> tuple[bool, 
         return True, "global baseline: applies to every profile"
     ok, reasons = _eval(cond, facts)
     return ok, "; ".join(reasons)
+
+
+def holds(cond: dict[str, Any] | None, facts: dict[str, Any]) -> bool:
+    """Return ``evaluate(cond, facts)[0]`` without building the reason (for checks that try many profiles)."""
+    if not cond:
+        return True
+    for key, value in cond.items():
+        if key == "any":
+            if not any(holds(sub, facts) for sub in value):
+                return False
+        elif key == "all":
+            if not all(holds(sub, facts) for sub in value):
+                return False
+        elif key == "not":
+            if holds(value, facts):
+                return False
+        else:
+            have = facts[key]
+            kind = FACTS[key][0]
+            if kind == "bool":
+                ok = have == value
+            elif kind == "set":
+                if isinstance(value, bool):
+                    ok = bool(have) == value
+                else:
+                    ok = not have.isdisjoint(value if isinstance(value, list) else [value])
+            else:
+                ok = have in (value if isinstance(value, list) else [value])
+            if not ok:
+                return False
+    return True
 
 
 def _eval(cond: dict[str, Any], facts: dict[str, Any]) -> tuple[bool, list[str]]:

@@ -19,7 +19,6 @@ clause id (``adopted.lock.json[tos.x]``) or ``git:REV:clauses/x.md``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -387,6 +386,8 @@ def read_lock(path: Path) -> dict[str, Any]:
         if legacy and key in ("templates", "digest"):
             problems.append(Problem(shown, key, f"is not a field of a {raw['format']} lockfile"))
         elif key not in _LOCK_KEYS:
+            import difflib
+
             close = difflib.get_close_matches(key, _LOCK_KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(_LOCK_KEYS)}"
             problems.append(Problem(shown, _escaped(key), f"unknown field{hint}"))

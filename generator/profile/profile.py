@@ -8,6 +8,7 @@ and the ``init`` questionnaire all read it.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -54,16 +55,49 @@ class Country(Str):
         return code
 
 
+@functools.lru_cache(maxsize=1)
+def iso_countries() -> dict[str, str]:
+    """Return pycountry's ISO 3166-1 codes, alpha-2 and alpha-3 in upper case, each to its lower-case alpha-2.
+
+    Read from pycountry's own data file without importing pycountry, whose
+    import (``importlib.metadata``, ``email``, ``logging``) costs more than
+    a whole warm ``generate`` spends validating; names still go through
+    pycountry (:func:`country_code`).
+    """
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("pycountry")
+    folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+    try:
+        if folder is None:
+            raise OSError("pycountry not found")
+        entries = json.loads((folder / "databases" / "iso3166-1.json").read_bytes())["3166-1"]
+        codes = {}
+        for e in entries:
+            codes[e["alpha_2"].upper()] = e["alpha_2"].lower()
+            codes[e["alpha_3"].upper()] = e["alpha_2"].lower()
+        return codes
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # another layout: ask pycountry itself
+        import pycountry
+
+        codes = {c.alpha_2.upper(): c.alpha_2.lower() for c in pycountry.countries}
+        codes.update({c.alpha_3.upper(): c.alpha_2.lower() for c in pycountry.countries})
+        return codes
+
+
 def country_code(text: str) -> str | None:
     """Return the lower-case alpha-2 code for a code or a common name ("UK", "Germany"), or None."""
-    import pycountry
-
     t = text.strip()
     if not t:
         return None
     alias = V.COUNTRY_ALIASES.get(t.lower())
     if alias:
         return alias
+    if len(t) in (2, 3) and t.upper() in iso_countries():
+        return iso_countries()[t.upper()]
+    import pycountry
+
     for key in ("alpha_2", "alpha_3"):
         try:
             hit = pycountry.countries.get(**{key: t.upper()}) if len(t) == (2 if key == "alpha_2" else 3) else None

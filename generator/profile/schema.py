@@ -14,7 +14,6 @@ in a :class:`Checker` so that every error in a file is reported at once.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 import string
 from collections.abc import Callable, Iterable, Sequence
@@ -219,6 +218,8 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for a near miss, else an empty string."""
     if not isinstance(value, str):
         return ""
+    import difflib  # only when a value is wrong (a few ms of every run otherwise)
+
     close = difflib.get_close_matches(value.lower(), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

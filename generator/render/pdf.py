@@ -5,8 +5,9 @@ same as the DOCX a lawyer opens. A plain ``soffice --convert-to pdf`` would
 keep the table of contents as the DOCX stores it (entries without page
 numbers), so the conversion runs a small LibreOffice Basic macro that opens
 each document, updates its indexes (the table of contents gets its page
-numbers; twice, because filling in the entries can move text to another
-page) and exports the PDF. The macro lives in a fresh, throw-away
+numbers, in one pass: the DOCX already holds every entry, so filling in
+the numbers moves no text to another page; a second pass gave byte-identical
+PDFs for every sample) and exports the PDF. The macro lives in a fresh, throw-away
 LibreOffice profile, so it never touches the user's own LibreOffice settings
 and a running LibreOffice does not intercept the call.
 
@@ -55,12 +56,10 @@ Sub ExportPdfs(listUrl As String, errorUrl As String)
       parts = Split(entry, &quot; &quot;)
       doc = StarDesktop.loadComponentFromURL(parts(0), &quot;_blank&quot;, 0, args())
       indexes = doc.getDocumentIndexes()
-      For pass = 1 To 2
-        For i = 0 To indexes.getCount() - 1
-          indexes.getByIndex(i).update()
-        Next
-        doc.refresh()
+      For i = 0 To indexes.getCount() - 1
+        indexes.getByIndex(i).update()
       Next
+      doc.refresh()
       If parts(1) &lt;&gt; &quot;-&quot; Then
         doc.storeToURL(parts(1), f())
       End If
