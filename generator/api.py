@@ -28,6 +28,10 @@ from .profile import vocabulary as V
 from .render import renderer
 
 ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
+#: The compliance records pack (``records.{md,html,docx}``, ``records.json``, ``deadlines.ics``): not a
+#: clause document, so not in ``ALL_DOCS``; ``--doc records`` asks for it, and by default it is written
+#: when the profile has ``uk``, ``eu`` or ``au``.
+RECORDS = "records"
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
 DEFAULT_FORMATS: tuple[str, ...] = V.DEFAULT_FORMATS
 
@@ -76,6 +80,13 @@ class GenerateResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def records_by_default(profile: Profile) -> bool:
+    """Whether ``generate`` without ``--doc`` writes the records: the profile has ``uk``, ``eu`` or ``au``."""
+    from .records import wants_records
+
+    return wants_records(profile)
+
+
 def want_toc_pages(toc_pages: bool | None = None) -> bool:
     """Decide whether to run the LibreOffice pass that fills in the Word contents' page numbers.
 
@@ -121,13 +132,25 @@ def build(
     if "sop" in docs:
         table = routing_table(decisions, profile, library)
         generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
-    documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs}
+    documents = {
+        doc: assemble(doc, decisions, library, templates, profile, generated) for doc in docs if doc != RECORDS
+    }
     if final:  # counsel approved: no draft banner or build details on the pages (they stay in the metadata)
         for document in documents.values():
             document.disclaimer = []
             document.meta["final"] = "true"
             document.meta["footer"] = document.meta["document"]
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
+    records = None
+    if RECORDS in docs:
+        from .records import build_records
+
+        records = build_records(profile, decisions, library, templates)
+        documents[RECORDS] = records.document
+        if final:
+            records.document.disclaimer = []
+            records.document.meta["final"] = "true"
+            records.document.meta["footer"] = records.document.meta["document"]
     result = Build(profile, decisions, documents)
     pages = "docx" in formats and want_toc_pages(toc_pages)
     to_layout: dict[str, bytes] = {}
@@ -152,6 +175,9 @@ def build(
                 result.files[name] = render_docx(documents[doc], templates, found)
     if table is not None:
         result.files["sop.json"] = routing_json(table)
+    if records is not None:
+        result.files["records.json"] = records.json_bytes()
+        result.files["deadlines.ics"] = records.ics
     result.files = dict(sorted(result.files.items()))
     result.files["manifest.json"] = manifest(result, library)
     return result
@@ -165,12 +191,12 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
     """
     documents = {}
     kept = kept or Kept()
-    for doc in ALL_DOCS:
+    for doc in (*ALL_DOCS, RECORDS):
         document = result.documents.get(doc)
         files = {
             name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in sorted(result.files.items())
-            if name.startswith(doc + ".")
+            if name.startswith(doc + ".") or (doc == RECORDS and name == "deadlines.ics")
         }
         files.update(kept.files.get(doc, {}))
         files = dict(sorted(files.items()))
@@ -179,6 +205,9 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
                 documents[doc] = {**kept.documents.get(doc, {"title": "", "clauses": []}), "files": files}
             continue
         numbers = {c.id: c.number for s in document.sections for c in s.clauses}
+        if doc == RECORDS:
+            documents[doc] = {"title": document.title, "files": files, "clauses": _records_clauses(result.files)}
+            continue
         documents[doc] = {
             "title": document.title,
             "files": files,
@@ -223,6 +252,14 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
     return (text + "\n").encode("utf-8")
 
 
+def _records_clauses(files: dict[str, bytes]) -> list[dict[str, str]]:
+    """List the clauses the records cite (id, version, hash), as ``records.json`` records them."""
+    if "records.json" not in files:
+        return []
+    cited = json.loads(files["records.json"])["provenance"]["clauses"]
+    return [{"id": cid, "version": c["version"], "hash": c["hash"]} for cid, c in cited.items()]
+
+
 @dataclass
 class Kept:
     """Files of an earlier run left in place by a partial regeneration, as the manifest records them."""
@@ -250,7 +287,11 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     """
     from .errors import OutputError, Problem
 
-    names = {f"{d}.{f}" for d in ALL_DOCS for f in ALL_FORMATS} | {"sop.json"}
+    names = {f"{d}.{f}" for d in (*ALL_DOCS, RECORDS) for f in ALL_FORMATS} | {
+        "sop.json",
+        "records.json",
+        "deadlines.ics",
+    }
     staying = sorted(n for n in names - set(written) if (folder / n).is_file())
     if not staying:
         return Kept()
@@ -315,7 +356,7 @@ def generate(
     profiles: Sequence[str | Path],
     out_dir: str | Path,
     *,
-    docs: Sequence[str] = ALL_DOCS,
+    docs: Sequence[str] | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
     force: bool = False,
     library_dir: str | Path | None = None,
@@ -356,9 +397,11 @@ def generate(
         if not (final and approvals is not None):
             raise UsageError("--final and --approvals go together: publish only what counsel approved")
         approved = read_approvals(approvals)
-    check_choices(docs, ALL_DOCS, "document", "--doc")
+    default_docs = docs is None
+    docs = (*ALL_DOCS, RECORDS) if docs is None else docs
+    check_choices(docs, (*ALL_DOCS, RECORDS), "document", "--doc")
     check_choices(formats, ALL_FORMATS, "format", "--format")
-    docs = [d for d in ALL_DOCS if d in docs]
+    docs = [d for d in (*ALL_DOCS, RECORDS) if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
     warnings = []
     if "pdf" in formats:
@@ -400,7 +443,10 @@ def generate(
     files: dict[str, bytes] = {}
     builds = []
     for p in loaded:
-        b = build(p, library, templates, docs, formats, toc_pages, final=final)
+        wanted = docs
+        if default_docs and not records_by_default(p):
+            wanted = [d for d in docs if d != RECORDS]
+        b = build(p, library, templates, wanted, formats, toc_pages, final=final)
         builds.append(b)
         prefix = f"{safe_name(Path(p.source).stem)}/" if len(loaded) > 1 else ""
         kept = kept_files(Path(out_dir) / prefix, list(b.files))

@@ -246,7 +246,7 @@ def generate(
     """
     from . import api
 
-    doc_list = _split(docs) or list(api.ALL_DOCS)
+    doc_list = _split(docs) or None  # None: tos, sop, tips, and records for uk/eu/au
     fmt_list = _split(formats) or list(api.DEFAULT_FORMATS)
     if "pdf" in fmt_list and not quiet:
         click.echo("Converting to PDF with LibreOffice: a few seconds per profile.", err=True)
