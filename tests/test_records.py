@@ -256,7 +256,7 @@ def test_deadlines_ics_parses_and_matches_records_json(tmp_path: Path) -> None:
     cal = icalendar.Calendar.from_ical(raw)
     events = [c for c in cal.walk("VEVENT")]
     assert len(events) == len(data["calendar"]) >= 3
-    for event, entry in zip(events, data["calendar"]):
+    for event, entry in zip(events, data["calendar"], strict=True):
         assert event.decoded("DTSTART").isoformat() == entry["date"]
         assert str(event["SUMMARY"]).endswith(entry["summary"])
         assert str(event["UID"]).startswith(entry["uid"])
