@@ -523,6 +523,9 @@ def coverage(library_dir: Path | None, fmt: str, out_file: Path | None, force: b
 
             write_file(out_file, text.encode("utf-8"), force=force)
             click.echo(f"Wrote {out_file}")
+    measure_gaps = sum(len(c.measure_gaps) for c in cells)  # counted, not (yet) failing; the md/html/csv list them
+    if fmt == "table" and measure_gaps:
+        click.echo(f"{measure_gaps} UK code measure gaps: measures no selected clause implements (see --format md).")
     for c, n in gaps:
         where = f" for {c.jurisdiction}" if n.local else ""
         click.echo(f"gap: {c.service} x {c.jurisdiction}: {n.doc} has no '{n.topic}' clause{where}", err=True)

@@ -321,3 +321,15 @@ def test_catalogue_keeps_ids_unique_and_every_clause_id_real() -> None:
     assert sorted(set(cited) - known) == []
     ids = [m["id"] for m in cat["measures"]]
     assert len(ids) == len(set(ids))
+
+
+def test_coverage_counts_measures_without_an_implementing_clause() -> None:
+    from generator.checks import coverage as cov
+    from generator.library import load_library
+
+    library = load_library()
+    uk = cov.cell(library, "forum", "uk")
+    assert "ICU H1" in uk.measure_gaps and "ICU A2" not in uk.measure_gaps
+    assert cov.cell(library, "forum", "us").measure_gaps == []
+    report = cov.render_report([uk], "md", library)
+    assert f"{len(uk.measure_gaps)} UK code measure gaps" in report and "ICU H1" in report

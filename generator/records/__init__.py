@@ -12,6 +12,6 @@ It never imports ``render``, ``review`` or ``checks``; the renderers render
 the records' document model like any other document.
 """
 
-from .build import build_records, wants_records
+from .build import build_records, measure_gaps, wants_records
 
-__all__ = ["build_records", "wants_records"]
+__all__ = ["build_records", "measure_gaps", "wants_records"]

@@ -53,6 +53,24 @@ def wants_records(profile: Profile) -> bool:
     return bool(set(DEFAULT_JURISDICTIONS) & set(profile.data["jurisdictions"]))
 
 
+def measure_gaps(profile: Profile, decisions: list[Decision]) -> list[str]:
+    """List the UK code measures that apply and that no clause selected for the profile implements.
+
+    A measure applies when it applies to every U2U service, or to services
+    likely to be accessed by children and the profile says so.
+    """
+    if "uk" not in profile.data["jurisdictions"]:
+        return []
+    chosen = {d.clause.id for d in decisions if d.included}
+    likely = profile.data["determinations"]["uk_likely_accessed_by_children"]
+    return [
+        m["id"]
+        for m in catalogue()["measures"]
+        if (m["applies"] == "all" or (m["applies"] == "children" and likely == "yes"))
+        and not any(c in chosen for c in m["clauses"])
+    ]
+
+
 @dataclass
 class Records:
     """The records of one profile: data, document model and calendar."""
