@@ -333,3 +333,27 @@ def test_coverage_counts_measures_without_an_implementing_clause() -> None:
     assert cov.cell(library, "forum", "us").measure_gaps == []
     report = cov.render_report([uk], "md", library)
     assert f"{len(uk.measure_gaps)} UK code measure gaps" in report and "ICU H1" in report
+
+
+def test_a_change_to_an_implementing_clause_shows_in_the_records_redline(tmp_path: Path) -> None:
+    import shutil
+
+    from generator.documents import load_templates
+    from generator.library import load_library
+    from generator.profile import load_profile
+    from generator.review.packet import review_libraries
+
+    root = Path(__file__).parent.parent / "clauses"
+    new_root = tmp_path / "clauses"
+    shutil.copytree(root, new_root)
+    clause = new_root / "sop" / "core" / "uk-accountable-person.md"
+    text = clause.read_text(encoding="utf-8")
+    clause.write_text(text.replace("version: 1.0.1", "version: 1.0.2", 1) + "\nAlso named in the records.\n")
+    profile = load_profile(profile_file(tmp_path, **UK_ONLY))
+    review = review_libraries(load_library(root), load_library(new_root), profile, load_templates(None))
+    assert "records" in review.redlines
+    from generator.review.redline import to_markdown
+
+    md = to_markdown(review.redlines["records"], "records")
+    row = next(line for line in md.splitlines() if line.startswith("| ICU A2 |"))
+    assert "<del>1 (" in row and "<ins>2 (" in row  # the register row shows the new version and hash
