@@ -176,7 +176,8 @@ def cli() -> None:
     "docs",
     multiple=True,
     metavar="DOC",
-    help="Only these documents: tos, sop, tips (repeat or comma-separate). Default: all.",
+    help="Only these documents: tos, sop, tips, records (repeat or comma-separate). "
+    "Default: tos, sop and tips, and records when the profile has uk, eu or au.",
 )
 @click.option(
     "--format",
