@@ -241,7 +241,9 @@ def test_eu_register_marks_art_15_and_20_to_28_by_the_micro_or_small_decision(tm
         assert rows[art]["status"] == ("exempt" if small == "yes" else "applicable"), art
         assert "eu_micro_or_small" in rows[art]["reason"]
     if small == "yes":
-        assert all("Art 19" in rows[a]["reason"] for a in size_dependent)
+        assert "Art 15(2)" in rows["Art 15"]["reason"]
+        assert all("Art 19" in rows[a]["reason"] for a in size_dependent[1:])
+        assert "Art 24(3)" in rows["Art 24"]["reason"]
     for art in ("Art 11", "Art 12", "Art 14", "Art 16", "Art 17", "Art 18"):
         assert rows[art]["status"] == "applicable" and rows[art]["clauses"], art
     assert data["eu"]["art19_decision"] == small

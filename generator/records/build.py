@@ -372,6 +372,11 @@ def _uk(profile, cat, chosen, answers, data, sections, events, questions, today)
             }
         )
     uk["code_measures"] = register
+    questions.append(
+        "Do Ofcom's Illegal Content Codes measures ICU D3 to D6 apply to this service? Ofcom's tool output "
+        "for a small low-risk service, as one operator recorded it, leaves them out; other summaries list D4 "
+        "and D6 for all services. (code measures register)"
+    )
     data["uk"] = uk
     # Calendar.
     if review:
@@ -579,6 +584,12 @@ def _uk_sections(uk: dict, cat: dict, start: int, profile_name: str) -> list[Sec
             "their status follows "
             "from the levels the provider sets. An alternative measure needs a reason."
         ),
+        _para(
+            "The measures listed for a small service follow an operator's published record of Ofcom's "
+            "check-how-to-comply tool, not yet checked against the Codes themselves; whether ICU D3 to D6 "
+            "(more information on reporting, indicative timeframes, opt-out from updates) also apply is an "
+            "open question for counsel."
+        ),
         _table(
             "Code measures register",
             ("Measure", "Name", "Status", "Implementing clauses", "Reason"),
@@ -615,11 +626,16 @@ def _eu(profile, cat, chosen, data, sections, questions) -> None:
                 "undecided",
                 "Applies only to providers not established in the EU; company.country is not given",
             )
+        elif a["article"] == "Art 13":
+            reason = f"The company is not established in the EU (company.country: {d['company']['country']})"
         rows.append({"article": a["article"], "name": a["name"], "status": status, "reason": reason, "clauses": refs})
     for a in cat["dsa"]["size_dependent"]:
         refs = _clause_refs(a["clauses"], chosen)
         if small == "yes":
-            status, reason = "exempt", "Art 19: micro or small enterprise (determinations.eu_micro_or_small: yes)"
+            where = "Art 15(2)" if a["article"] == "Art 15" else "Art 19"
+            status, reason = "exempt", f"{where}: micro or small enterprise (determinations.eu_micro_or_small: yes)"
+            if a["article"] == "Art 24":
+                reason += "; Art 24(3) (user numbers on request) still applies"
         elif small == "no":
             status, reason = (
                 "applicable",
