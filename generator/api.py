@@ -300,7 +300,7 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     kept = Kept()
     problems = []
     for name in staying:
-        doc, fmt = name.split(".", 1)
+        doc, fmt = ("records", "ics") if name == "deadlines.ics" else name.split(".", 1)
         entry = old_docs.get(doc) if isinstance(old_docs.get(doc), dict) else {}
         files = entry.get("files") if isinstance(entry.get("files"), dict) else {}
         record = files.get(fmt) if isinstance(files.get(fmt), dict) else {}

@@ -359,3 +359,22 @@ def test_a_change_to_an_implementing_clause_shows_in_the_records_redline(tmp_pat
     md = to_markdown(review.redlines["records"], "records")
     row = next(line for line in md.splitlines() if line.startswith("| ICU A2 |"))
     assert "<del>1 (" in row and "<ins>2 (" in row  # the register row shows the new version and hash
+
+
+def test_a_partial_regeneration_keeps_the_records_and_the_calendar(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    api.generate([SAMPLES / "pixelpals.yaml"], out, formats=("md",), toc_pages=False)
+    ics = (out / "deadlines.ics").read_bytes()
+    api.generate([SAMPLES / "pixelpals.yaml"], out, docs=("tips",), formats=("md",), toc_pages=False, force=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    kept = manifest["documents"]["records"]["files"]
+    assert kept["ics"]["kept"] is True and kept["ics"]["path"] == "deadlines.ics"
+    assert kept["json"]["kept"] is True and (out / "deadlines.ics").read_bytes() == ics
+
+
+def test_an_assessments_yaml_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    profile = profile_file(tmp_path, **UK_ONLY)
+    (tmp_path / "assessments.yaml").mkdir()
+    with pytest.raises(ProfileError) as err:
+        records(tmp_path, profile)
+    assert "is a directory" in err.value.render()
