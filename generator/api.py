@@ -750,7 +750,9 @@ def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[s
         rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
         return ["id", "jurisdiction", "law it brings in"], rows, None
     if what == "documents":
-        return ["id", "document", "description"], [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()], None
+        rows = [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()]
+        rows.append([RECORDS, "Compliance records", "Risk assessments, measure registers and deadlines (uk, eu, au)."])
+        return ["id", "document", "description"], rows, None
     if what == "features":
         return ["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()], None
     if what == "fields":
