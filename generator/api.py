@@ -32,6 +32,11 @@ ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
 #: Profiles of a batch laid out by one LibreOffice run (PDF, contents page numbers): start-up is paid
 #: once per chunk, and memory holds one chunk's documents.
 LAYOUT_CHUNK = 20
+
+#: The compliance records pack (``records.{md,html,docx}``, ``records.json``, ``deadlines.ics``): not a
+#: clause document, so not in ``ALL_DOCS``; ``--doc records`` asks for it, and by default it is written
+#: when the profile has ``uk``, ``eu`` or ``au``.
+RECORDS = "records"
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
 DEFAULT_FORMATS: tuple[str, ...] = V.DEFAULT_FORMATS
 
@@ -91,6 +96,13 @@ class GenerateResult:
     written: list[Path]
     builds: list[Build]
     warnings: list[str] = field(default_factory=list)
+
+
+def records_by_default(profile: Profile) -> bool:
+    """Whether ``generate`` without ``--doc`` writes the records: the profile has ``uk``, ``eu`` or ``au``."""
+    from .records import wants_records
+
+    return wants_records(profile)
 
 
 def want_toc_pages(toc_pages: bool | None = None) -> bool:
@@ -179,6 +191,7 @@ class _Pending:
     to_layout: dict[str, bytes]
     pages: bool
     table: object | None
+    records: Any = None
 
 
 def _start(
@@ -199,13 +212,27 @@ def _start(
     if "sop" in docs:
         table = routing_table(decisions, profile, library)
         generated["quick-reference"] = lambda numbers: quick_reference(table, numbers)
-    documents = {doc: assemble(doc, decisions, library, templates, profile, generated, sources=sources) for doc in docs}
+    documents = {
+        doc: assemble(doc, decisions, library, templates, profile, generated, sources=sources)
+        for doc in docs
+        if doc != RECORDS
+    }
     if final:  # counsel approved: no draft banner or build details on the pages (they stay in the metadata)
         for document in documents.values():
             document.disclaimer = []
             document.meta["final"] = "true"
             document.meta["footer"] = document.meta["document"]
     check_build(decisions, documents, profile)  # the ToS, SOP and tips must not contradict each other
+    records = None
+    if RECORDS in docs:
+        from .records import build_records
+
+        records = build_records(profile, decisions, library, templates)
+        documents[RECORDS] = records.document
+        if final:
+            records.document.disclaimer = []
+            records.document.meta["final"] = "true"
+            records.document.meta["footer"] = records.document.meta["document"]
     result = Build(profile, decisions, documents)
     pages = "docx" in formats and want_toc_pages(toc_pages)
     to_layout: dict[str, bytes] = {}
@@ -218,7 +245,7 @@ def _start(
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
                 if fmt == "docx" and pages:
                     to_layout[f"{doc}.docx"] = result.files[f"{doc}.docx"]
-    return _Pending(result, to_layout, pages, table)
+    return _Pending(result, to_layout, pages, table, records)
 
 
 def _finish(job: _Pending, library: Library, templates: Templates, numbers: dict[str, list[str]]) -> Build:
@@ -233,6 +260,9 @@ def _finish(job: _Pending, library: Library, templates: Templates, numbers: dict
             result.files[name] = render_docx(result.documents[doc], templates, found)
     if job.table is not None:
         result.files["sop.json"] = routing_json(job.table)  # type: ignore[arg-type]
+    if job.records is not None:
+        result.files["records.json"] = job.records.json_bytes()
+        result.files["deadlines.ics"] = job.records.ics
     result.files = dict(sorted(result.files.items()))
     result.files["manifest.json"] = manifest(result, library)
     return result
@@ -246,12 +276,12 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
     """
     documents = {}
     kept = kept or Kept()
-    for doc in ALL_DOCS:
+    for doc in (*ALL_DOCS, RECORDS):
         document = result.documents.get(doc)
         files = {
             name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in sorted(result.files.items())
-            if name.startswith(doc + ".")
+            if name.startswith(doc + ".") or (doc == RECORDS and name == "deadlines.ics")
         }
         files.update(kept.files.get(doc, {}))
         files = dict(sorted(files.items()))
@@ -260,6 +290,9 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
                 documents[doc] = {**kept.documents.get(doc, {"title": "", "clauses": []}), "files": files}
             continue
         numbers = {c.id: c.number for s in document.sections for c in s.clauses}
+        if doc == RECORDS:
+            documents[doc] = {"title": document.title, "files": files, "clauses": _records_clauses(result.files)}
+            continue
         documents[doc] = {
             "title": document.title,
             "files": files,
@@ -304,6 +337,14 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
     return (text + "\n").encode("utf-8")
 
 
+def _records_clauses(files: dict[str, bytes]) -> list[dict[str, str]]:
+    """List the clauses the records cite (id, version, hash), as ``records.json`` records them."""
+    if "records.json" not in files:
+        return []
+    cited = json.loads(files["records.json"])["provenance"]["clauses"]
+    return [{"id": cid, "version": c["version"], "hash": c["hash"]} for cid, c in cited.items()]
+
+
 @dataclass
 class Kept:
     """Files of an earlier run left in place by a partial regeneration, as the manifest records them."""
@@ -331,7 +372,11 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     """
     from .errors import OutputError, Problem
 
-    names = {f"{d}.{f}" for d in ALL_DOCS for f in ALL_FORMATS} | {"sop.json"}
+    names = {f"{d}.{f}" for d in (*ALL_DOCS, RECORDS) for f in ALL_FORMATS} | {
+        "sop.json",
+        "records.json",
+        "deadlines.ics",
+    }
     staying = sorted(n for n in names - set(written) if (folder / n).is_file())
     if not staying:
         return Kept()
@@ -340,7 +385,7 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     kept = Kept()
     problems = []
     for name in staying:
-        doc, fmt = name.split(".", 1)
+        doc, fmt = ("records", "ics") if name == "deadlines.ics" else name.split(".", 1)
         entry = old_docs.get(doc) if isinstance(old_docs.get(doc), dict) else {}
         files = entry.get("files") if isinstance(entry.get("files"), dict) else {}
         record = files.get(fmt) if isinstance(files.get(fmt), dict) else {}
@@ -396,7 +441,7 @@ def generate(
     profiles: Sequence[str | Path],
     out_dir: str | Path,
     *,
-    docs: Sequence[str] = ALL_DOCS,
+    docs: Sequence[str] | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
     force: bool = False,
     library_dir: str | Path | None = None,
@@ -447,9 +492,11 @@ def generate(
         if not (final and approvals is not None):
             raise UsageError("--final and --approvals go together: publish only what counsel approved")
         approved = read_approvals(approvals)
-    check_choices(docs, ALL_DOCS, "document", "--doc")
+    default_docs = docs is None
+    docs = (*ALL_DOCS, RECORDS) if docs is None else docs
+    check_choices(docs, (*ALL_DOCS, RECORDS), "document", "--doc")
     check_choices(formats, ALL_FORMATS, "format", "--format")
-    docs = [d for d in ALL_DOCS if d in docs]
+    docs = [d for d in (*ALL_DOCS, RECORDS) if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
     warnings = []
     if "pdf" in formats:
@@ -495,13 +542,31 @@ def generate(
     def prefix(p: Profile) -> str:
         return f"{safe_name(Path(p.source).stem)}/" if several else ""
 
+    def wanted(p: Profile) -> list[str]:
+        """Return the documents for this profile: without --doc, the records only where they apply."""
+        if default_docs and not records_by_default(p):
+            return [d for d in docs if d != RECORDS]
+        return list(docs)
+
+    def build_chunk(chunk: Sequence[Profile]) -> list[Build]:
+        """Build a chunk with one LibreOffice run per set of wanted documents, in the chunk's order."""
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, p in enumerate(chunk):
+            groups.setdefault(tuple(wanted(p)), []).append(i)
+        out: list[Build | None] = [None] * len(chunk)
+        for kinds, idx in groups.items():
+            group = [chunk[i] for i in idx]
+            for i, b in zip(
+                idx,
+                build_many(group, library, templates, kinds, formats, toc_pages, final=final, sources=sources),
+                strict=True,
+            ):
+                out[i] = b
+        return out  # type: ignore[return-value]
+
     def produce(chunk: Sequence[Profile]) -> dict[str, bytes]:
         files = {}
-        for p, b in zip(
-            chunk,
-            build_many(chunk, library, templates, docs, formats, toc_pages, final=final, sources=sources),
-            strict=True,
-        ):
+        for p, b in zip(chunk, build_chunk(chunk), strict=True):
             kept = kept_files(Path(out_dir) / prefix(p), list(b.files))
             if kept.files:  # a partial regeneration: the manifest also records what stays
                 b.files["manifest.json"] = manifest(b, library, kept)
@@ -526,10 +591,12 @@ def generate(
     if not several:  # built before the folder is locked: a bad profile fails before any file is looked at
         written = commit([Target(Path(out_dir), produce(loaded), force), *locks])
     else:  # a batch: each profile (or chunk) is built, staged and let go in turn, so memory stays flat
-        names = build_names(docs, formats)
         size = LAYOUT_CHUNK if "pdf" in formats or toc_pages else 1  # one LibreOffice run per chunk
         chunks = [loaded[i : i + size] for i in range(0, len(loaded), size)]
-        later = [Later(tuple(prefix(p) + n for p in c for n in names), partial(produce, c)) for c in chunks]
+        later = [
+            Later(tuple(prefix(p) + n for p in c for n in build_names(wanted(p), formats)), partial(produce, c))
+            for c in chunks
+        ]
         written = commit([Target(Path(out_dir), {}, force, later), *locks])
     return GenerateResult(Path(out_dir), written, builds, warnings)
 
@@ -566,6 +633,8 @@ def build_names(docs: Sequence[str], formats: Sequence[str]) -> list[str]:
     names = [f"{doc}.{fmt}" for doc in docs for fmt in formats]
     if "sop" in docs:
         names.append("sop.json")
+    if RECORDS in docs:
+        names += ["records.json", "deadlines.ics"]
     return [*sorted(names), "manifest.json"]
 
 
@@ -818,7 +887,9 @@ def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[s
         rows.append([V.GLOBAL, "Global baseline", "Applies to every profile; not listed in profiles."])
         return ["id", "jurisdiction", "law it brings in"], rows, None
     if what == "documents":
-        return ["id", "document", "description"], [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()], None
+        rows = [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()]
+        rows.append([RECORDS, "Compliance records", "Risk assessments, measure registers and deadlines (uk, eu, au)."])
+        return ["id", "document", "description"], rows, None
     if what == "features":
         return ["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()], None
     if what == "fields":

@@ -17,7 +17,7 @@ import pytest
 import generator
 
 PACKAGE = Path(generator.__file__).parent
-SUBPACKAGES = ("profile", "library", "documents", "render", "review", "checks")
+SUBPACKAGES = ("profile", "library", "documents", "render", "review", "checks", "records")
 INFRASTRUCTURE = ("errors", "cache", "output", "tables", "limits")
 TOP_FLOOR = ("cli", "api", "__main__")
 

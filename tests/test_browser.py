@@ -40,7 +40,10 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 DOCS = ("tos", "sop", "tips")
+# The compliance records page of one UK, one EU, one AU and one UK + EU sample.
+RECORD_SAMPLES = ("pixelpals", "whisper", "dreamforge", "campfire")
 PAGES = [(sample.stem, doc) for sample in SAMPLE_FILES for doc in DOCS]
+PAGES += [(sample, "records") for sample in RECORD_SAMPLES]
 PAGE_IDS = [f"{sample}-{doc}" for sample, doc in PAGES]
 
 CHROMIUM_ARGS = [
@@ -100,10 +103,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     library, templates = load_library(), load_templates()
     tips_sections: dict[str, list[str]] = {}
     for sample in SAMPLE_FILES:
-        build = api.build(load_profile(sample), library, templates, formats=("html",))
+        docs = (*DOCS, "records") if sample.stem in RECORD_SAMPLES else DOCS
+        build = api.build(load_profile(sample), library, templates, docs, formats=("html",))
         folder = root / sample.stem
         folder.mkdir()
-        for doc in DOCS:
+        for doc in docs:
             (folder / f"{doc}.html").write_bytes(build.files[f"{doc}.html"])
         tips_sections[sample.stem] = [s.id for s in build.documents["tips"].sections if s.clauses]
     return {"root": root, "tips_sections": tips_sections}

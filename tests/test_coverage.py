@@ -113,7 +113,7 @@ def test_coverage_command_formats(tmp_path: Path) -> None:
     assert "generative-ai" in table.output and "3/7/2" in table.output and "No gaps in 65 pairs." in table.output
     out = runner.invoke(cli, ["coverage", "--library", str(root), "--format", "csv"])
     rows = list(csv.reader(io.StringIO(out.output)))
-    assert rows[0] == ["service", "jurisdiction", "tos", "sop", "tips", "obligations", "gaps"]
+    assert rows[0] == ["service", "jurisdiction", "tos", "sop", "tips", "obligations", "gaps", "measure gaps"]
     assert len(rows) == 66
     md = runner.invoke(cli, ["coverage", "--library", str(root), "--format", "md"]).output
     assert md.startswith("# Coverage of test library 1.2.3") and "| gaming | uk | 3 | 7 | 2 |" in md

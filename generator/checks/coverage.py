@@ -26,6 +26,7 @@ from ..errors import ProfileError
 from ..library import FACTS, Clause, Library, mentioned
 from ..profile import Profile, validate_profile
 from ..profile import vocabulary as V
+from ..records import measure_gaps
 
 #: ToS sections whose clauses promise something the SOP must carry out.
 PROMISE_SECTIONS = ("reporting", "our-response", "authorities", "appeals")
@@ -61,6 +62,8 @@ class Cell:
     counts: dict[str, int] = field(default_factory=dict)
     obligations: list[str] = field(default_factory=list)
     missing: list[Need] = field(default_factory=list)
+    #: UK code measures that apply and that no selected clause implements (the records' register shows them as gaps).
+    measure_gaps: list[str] = field(default_factory=list)
 
 
 def pair_profile(service: str, jurisdiction: str, team_size: str | None = None) -> Profile:
@@ -87,9 +90,11 @@ def _local(clause: Clause, jurisdiction: str) -> bool:
 
 def cell(library: Library, service: str, jurisdiction: str) -> Cell:
     """Compute one pair's clause counts, obligations and missing needs."""
-    decisions = select(library, pair_profile(service, jurisdiction))
+    profile = pair_profile(service, jurisdiction)
+    decisions = select(library, profile)
     chosen = [d.clause for d in decisions if d.included]
     out = Cell(service, jurisdiction)
+    out.measure_gaps = measure_gaps(profile, decisions)
     for doc in V.DOC_KINDS:
         out.counts[doc] = sum(1 for c in chosen if c.doc == doc)
     out.obligations = sorted({f"{o['kind']}:{o['jurisdiction']}" for c in chosen for o in c.meta["obligations"]})
@@ -273,7 +278,7 @@ def dead_clauses(library: Library) -> list[Clause]:
 
 def rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
     """Flatten cells into a table: one row per pair."""
-    headers = ["service", "jurisdiction", "tos", "sop", "tips", "obligations", "gaps"]
+    headers = ["service", "jurisdiction", "tos", "sop", "tips", "obligations", "gaps", "measure gaps"]
     out = []
     for c in cells:
         gaps = "; ".join(f"{n.doc}:{n.topic}" for n in c.missing) or "none"
@@ -286,6 +291,7 @@ def rows(cells: list[Cell]) -> tuple[list[str], list[list[str]]]:
                 str(c.counts["tips"]),
                 ", ".join(c.obligations) or "none",
                 gaps,
+                ", ".join(c.measure_gaps) or "none",
             ]
         )
     return headers, out
@@ -319,7 +325,11 @@ def render_report(cells: list[Cell], fmt: str, library: Library) -> str:
         return buffer.getvalue()
     title = f"Coverage of {library.name} {library.version}"
     gaps = sum(len(c.missing) for c in cells)
-    summary = f"{len(cells)} service x jurisdiction pairs, {gaps} gaps."
+    measures = sum(len(c.measure_gaps) for c in cells)
+    summary = (
+        f"{len(cells)} service x jurisdiction pairs, {gaps} gaps; "
+        f"{measures} UK code measure gaps (a measure no selected clause implements)."
+    )
     if fmt == "md":
         lines = [f"# {title}", "", summary, "", "| " + " | ".join(headers) + " |"]
         lines.append("|" + "---|" * len(headers))

@@ -24,6 +24,7 @@ from ..library.revisions import Side
 from ..output import safe_name
 from ..profile import Profile
 from ..profile import vocabulary as V
+from ..records import build_records, wants_records
 from .approvals import approvable
 from .classify import CLASSES, METADATA
 from .diff import (
@@ -72,6 +73,15 @@ class ProfileReview:
     new_docs: tuple[str, ...] = tuple(V.DOC_KINDS)
 
 
+#: The compliance records: not a clause document, but redlined when a clause it cites changes.
+RECORDS = "records"
+
+
+def doc_label(doc: str) -> str:
+    """Return a document's display name (the records included)."""
+    return "Compliance records" if doc == RECORDS else V.DOC_KINDS[doc].label
+
+
 def assemble_generated(
     doc: str, decisions: list[Decision], library: Library, templates: Templates, profile: Profile
 ) -> Document:
@@ -108,6 +118,15 @@ def review_profile(comparison: Comparison, profile: Profile, against: Profile | 
         if has_changes(units):
             _annotate(units, [ch for ch in result.changes if ch.doc == doc])
             redlines[doc] = units
+    if result.docs_changed() and (wants_records(profile) or wants_records(new_profile)):
+        # The compliance records cite clauses by id, version and hash: a change to an implementing clause
+        # shows in the code measures register's redline.
+        units = redline(
+            flatten(build_records(profile, old_dec, c.old, c.old_templates).document),
+            flatten(build_records(new_profile, new_dec, c.new, c.new_templates).document),
+        )
+        if has_changes(units):
+            redlines[RECORDS] = units
     return ProfileReview(result, redlines, c, {d.clause.id: d.clause for d in new_dec if d.included})
 
 
@@ -254,11 +273,11 @@ def diff_files(reviews: list[ProfileReview], progress: Callable[[], None] | None
         new_side = c.new_side.describe() if c and c.new_side else r.new_label
         date = c.new_side.date if c and c.new_side else "2000-01-01T00:00:00Z"
         for doc, units in review.redlines.items():
-            label = f"{V.DOC_KINDS[doc].label} — {r.profile}"
+            label = f"{doc_label(doc)} — {r.profile}"
             heading = f"Redline of {label}: {r.old_label} → {r.new_label}"
             files[f"{prefix}{doc}.md"] = to_markdown(units, heading).encode()
             files[f"{prefix}{doc}.html"] = to_html(units, heading).encode()
-            cover = RedlineCover(f"Redline: {V.DOC_KINDS[doc].label}", old_side, new_side, r.profile, date)
+            cover = RedlineCover(f"Redline: {doc_label(doc)}", old_side, new_side, r.profile, date)
             templates = c.new_templates if c else None
             files[f"{prefix}{doc}.docx"] = render_redline_docx(units, heading, label, cover=cover, templates=templates)
         if progress is not None:
@@ -274,7 +293,7 @@ def impact_table(reviews: list[ProfileReview]) -> tuple[list[str], list[list[str
     rows = []
     for review in reviews:
         r = review.result
-        for doc in V.DOC_KINDS:
+        for doc in (*V.DOC_KINDS, RECORDS):
             if doc not in review.redlines:
                 continue  # no effect on this document
             mine = [ch for ch in r.changes if ch.doc == doc and ch.classification != METADATA]
