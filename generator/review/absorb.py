@@ -143,7 +143,9 @@ def read_edited(data: bytes, shown: str) -> Edited:
         root = _parse_xml(parts["word/comments.xml"], shown, "word/comments.xml")
         for c in root.iter(f"{_W}comment"):
             text = "\n".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in c.iter(f"{_W}p")).strip()
-            comments[c.get(f"{_W}id", "")] = (c.get(f"{_W}author", ""), c.get(f"{_W}date", ""), text)
+            date = c.get(f"{_W}date", "")
+            date = "" if date.startswith("0-") else date  # LibreOffice writes 0-00-00 for an undated comment
+            comments[c.get(f"{_W}id", "")] = (c.get(f"{_W}author", ""), date, text)
     root = _parse_xml(parts["word/document.xml"], shown, "word/document.xml")
     body = root.find(f"{_W}body")
     paragraphs: list[_Para] = []
@@ -435,11 +437,16 @@ def map_clause(
                 for a, b, c, d in reversed(_clusters(old, new, owner)):
                     hit = _touches(owner, a, b)
                     if hit:
+                        vs, ve = min(a, b), max(a, b)
+                        while vs > 0 and owner[vs - 1] in hit:
+                            vs -= 1
+                        while ve < len(owner) and owner[ve] in hit:
+                            ve += 1
                         edit.generated.append(
                             {
                                 "expression": ", ".join(exprs[h] for h in hit if h < len(exprs)),
-                                "old": old[a:b] or old[max(a - 20, 0) : a + 20],
-                                "new": new[c:d],
+                                "old": old[vs:ve],
+                                "new": old[vs:a] + new[c:d] + old[b:ve],
                                 "message": "edited generated value: change the profile",
                             }
                         )
