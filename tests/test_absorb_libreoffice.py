@@ -77,7 +77,8 @@ Sub Text(sIn As String, sOut As String, sAccept As String)
   If sAccept = &quot;accept&quot; Then
     oDisp = createUnoService(&quot;com.sun.star.frame.DispatchHelper&quot;)
     Dim noArgs()
-    oDisp.executeDispatch(oDoc.CurrentController.Frame, &quot;.uno:AcceptAllTrackedChanges&quot;, &quot;&quot;, 0, noArgs())
+    oFrame = oDoc.CurrentController.Frame
+    oDisp.executeDispatch(oFrame, &quot;.uno:AcceptAllTrackedChanges&quot;, &quot;&quot;, 0, noArgs())
   End If
   Dim sProps(0) As New com.sun.star.beans.PropertyValue
   sProps(0).Name = &quot;FilterName&quot;

@@ -152,6 +152,11 @@ def read_edited(data: bytes, shown: str) -> Edited:
     open_marks: dict[str, str] = {}
     if body is not None:
         _walk(body, None, False, False, open_marks, paragraphs)
+    for prev, p in zip(paragraphs, paragraphs[1:], strict=False):
+        # A paragraph typed after a clause's last one (Enter at its end) falls after the marker's end: a
+        # wholly inserted paragraph belongs to the clause before it.
+        if p.clause is None and prev.clause and not p.original.strip() and p.accepted.strip():
+            p.clause = prev.clause
     return Edited(props, paragraphs, comments)
 
 
@@ -327,7 +332,7 @@ class ClauseEdit:
     unresolved: list[str] = field(default_factory=list)  # for a person
 
     def patch(self, rel: str) -> str:
-        """A unified diff of the clause file, headed by the tracked changes' authors and the comments."""
+        """Return a unified diff of the clause file, headed by the tracked changes' authors and the comments."""
         head = [f"# clause {self.id}"]
         head += [f"# tracked change by {a or 'unknown author'} on {d or 'no date'}" for a, d in self.authors]
         head += [
@@ -392,7 +397,7 @@ def _unique(body: str, old: str, owner: list[int | None], a: int, b: int) -> tup
 
 
 def _line_of(body: str, text: str) -> int | None:
-    """The index of the one source line that is exactly this paragraph (list marker aside), or None."""
+    """Return the index of the one source line that is exactly this paragraph (list marker aside), or None."""
     lines = body.split("\n")
     hits = [i for i, line in enumerate(lines) if _LIST_PREFIX.sub("", line).strip() == text.strip() and text.strip()]
     return hits[0] if len(hits) == 1 else None
@@ -634,6 +639,7 @@ def absorb(edited: Edited, doc: str, library: Library, profile: Profile, documen
     by_mark = {clause_bookmark(c.id): c.id for s in document.sections for c in s.clauses}
     blocks = {c.id: c.blocks for s in document.sections for c in s.clauses}
     outside: list[str] = []
+    crossing: set[str] = set()
     accepted = _joined(edited.paragraphs, accepted=True)
     new_paras: dict[str, list[tuple[str, str]]] = {}
     revs: dict[str, list[tuple[str, str]]] = {}
@@ -648,8 +654,12 @@ def absorb(edited: Edited, doc: str, library: Library, profile: Profile, documen
         authors = sorted({(a, d) for q in sources for _, a, d in q.revisions})
         cids = [c for q in sources for c in q.comments]
         if clause_mark and clause_mark.startswith("\x00"):
-            names = [by_mark.get(n, n) for n in clause_mark[1:].split()]
-            outside.append(f"an edit joins paragraphs of {', '.join(names)}: resolve it by hand")
+            names = [by_mark[n] for n in clause_mark[1:].split() if n in by_mark]
+            crossing.update(names)
+            outside.append(
+                f"an edit joins paragraphs of {', '.join(names) or 'no clause'} with text outside them: {text!r}; "
+                "resolve it by hand"
+            )
             continue
         cid = by_mark.get(clause_mark or "")
         if cid is None:
@@ -670,12 +680,14 @@ def absorb(edited: Edited, doc: str, library: Library, profile: Profile, documen
             clause = library.clauses[c.id]
             old = [(k, t) for k, t in rendered[c.id]]
             new = new_paras.get(c.id, [])
-            if [t for _, t in old] == [t for _, t in new] and not notes.get(c.id):
+            if [t for _, t in old] == [t for _, t in new] and not notes.get(c.id) and c.id not in crossing:
                 continue
             edit = ClauseEdit(
                 c.id, clause.file, clause.text, authors=sorted(set(revs.get(c.id, []))), notes=notes.get(c.id, [])
             )
-            if [t for _, t in old] != [t for _, t in new]:
+            if c.id in crossing:
+                edit.unresolved.append("an edit crosses this clause's boundary; patch it by hand")
+            elif [t for _, t in old] != [t for _, t in new]:
                 map_clause(clause, profile, old, new, edit)
             edits.append(edit)
     return AbsorbResult(doc, edits, outside, library)
@@ -703,7 +715,7 @@ def _assign_by_text(paras: list[_Para], rendered: dict[str, list[tuple[str, str]
 
 
 def rationale(edit: ClauseEdit, shown: str) -> str:
-    """The ``rationale:`` entry for an absorbed clause: who changed it, when, and their comments."""
+    """Return the ``rationale:`` entry for an absorbed clause: who changed it, when, and their comments."""
     who = sorted({a or "unknown author" for a, _ in edit.authors}) or ["an untracked edit"]
     dates = sorted({d[:10] for _, d in edit.authors if d})
     text = f"Counsel's edits in {Path(shown).name}, absorbed by policygen: by {', '.join(who)}"
@@ -774,7 +786,7 @@ def outputs(
 
 
 def report_markdown(result: AbsorbResult) -> str:
-    """The absorb-only part of the summary: review notes, generated values, what a person must resolve."""
+    """Return the absorb-only part of the summary: review notes, generated values, what a person must resolve."""
     from .diff import md_text
 
     lines = ["## Counsel's edits absorbed", ""]
