@@ -249,3 +249,28 @@ def test_zip_bombs_and_entities_are_refused(tmp_path: Path, lib: Path, monkeypat
     monkeypatch.setattr(A, "MAX_DOCX_BYTES", 1000)
     _refused(tmp_path, lib, big.with_name("missing.docx"), "Cannot read")
     _refused(tmp_path, lib, docx, "refused")
+
+
+def test_edits_that_cannot_be_mapped_with_certainty_are_left_for_a_person(tmp_path: Path, lib: Path) -> None:
+    """How to report: a sentence in both branches of an {% if %}, and words next to **bold** text."""
+    docx = _generate(lib, tmp_path / "out")
+    edited = tmp_path / "e.docx"
+    _rewrite(
+        docx,
+        edited,
+        [
+            ("You do not need an account to email us.</w:t>", "No account is needed to email us.</w:t>"),
+            (
+                '<w:t xml:space="preserve"> option on the content, message or account; or</w:t>',
+                '<w:t xml:space="preserve"> button on the content, message or account; or</w:t>',
+            ),
+        ],
+    )
+    source = (lib / "tos" / "how-to-report.md").read_bytes()
+    result = run("absorb", edited, "-p", PROFILE, "--library", lib, "--apply", "-o", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    assert "### tos.reporting.how-to-report (not patched)" in result.output
+    assert result.output.count("for a person to resolve") >= 2
+    assert "not found exactly once" in result.output
+    assert (lib / "tos" / "how-to-report.md").read_bytes() == source
+    assert not list((tmp_path / "p").glob("*.patch"))

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents.model import Block, Document, ListBlock, Paragraph, Span, Table, safe_href
-from ..errors import Problem, UsageError
+from ..errors import PolicyGenError, Problem, UsageError
 from ..library import Clause, Library, clause_context
 from ..profile import Profile
 from ..render.docx import CLAUSE_BOOKMARK_PREFIX, clause_bookmark
@@ -376,14 +376,26 @@ def _touches(owner: list[int | None], a: int, b: int) -> list[int]:
     return sorted({o for o in owner[max(lo, 0) : min(hi, len(owner))] if o is not None})
 
 
-def _unique(body: str, old: str, owner: list[int | None], a: int, b: int) -> tuple[int, int] | None:
-    """Grow [a, b) by whole tokens (never into a generated value) until it occurs once in ``body``."""
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", flags=re.S)
+
+
+def _literal(body: str) -> str:
+    """Return the body with every template tag blanked out (same length), so only its own words can match."""
+    return _TAG.sub(lambda m: "\x00" * len(m.group(0)), body)
+
+
+def _unique(body: str, old: str, owner: list[int | None], a: int, b: int) -> tuple[int, int, int] | None:
+    """Grow [a, b) by whole tokens (never into a generated value) until it occurs once in the body's own words.
+
+    Returns (lo, hi, where it starts in ``body``), or None.
+    """
+    literal = _literal(body)
     starts = [m.start() for m in _TOKEN.finditer(old)] + [len(old)]
     lo, hi = a, b
     for _ in range(200):
         piece = old[lo:hi]
-        if piece.strip() and body.count(piece) == 1:
-            return lo, hi
+        if piece.strip() and literal.count(piece) == 1:
+            return lo, hi, literal.index(piece)
         grown = False
         prev = max((s for s in starts if s < lo), default=None)
         if prev is not None and owner[prev] is None and all(o is None for o in owner[prev:lo]):
@@ -398,7 +410,7 @@ def _unique(body: str, old: str, owner: list[int | None], a: int, b: int) -> tup
 
 def _line_of(body: str, text: str) -> int | None:
     """Return the index of the one source line that is exactly this paragraph (list marker aside), or None."""
-    lines = body.split("\n")
+    lines = _literal(body).split("\n")
     hits = [i for i, line in enumerate(lines) if _LIST_PREFIX.sub("", line).strip() == text.strip() and text.strip()]
     return hits[0] if len(hits) == 1 else None
 
@@ -418,7 +430,7 @@ def map_clause(
     marked, exprs = _marked_source(clause.body)
     try:
         rendered = _render(clause, marked, profile)
-    except Exception:  # the marks broke the Markdown: positions of generated values unknown
+    except PolicyGenError:  # the marks broke the Markdown: positions of generated values unknown
         rendered = []
     plain = [_unmark(t) for _, t in rendered]
     if [t for t, _ in plain] != [t for _, t in old_paras]:
@@ -468,8 +480,8 @@ def map_clause(
                     if span is None:
                         person.append(f"{old[a:b]!r} → {new[c:d]!r}: not found exactly once as text in the source")
                         continue
-                    lo, hi = span
-                    body = body.replace(old[lo:hi], old[lo:a] + new[c:d] + old[b:hi], 1)
+                    lo, hi, at = span
+                    body = body[:at] + old[lo:a] + new[c:d] + old[b:hi] + body[at + hi - lo :]
                     expected[i1 + k] = expected[i1 + k][:a] + new[c:d] + expected[i1 + k][b:]
         elif tag == "delete":
             deletes.extend(range(i1, i2))
@@ -524,9 +536,12 @@ def map_clause(
     want = [x for t in expected if t is not None for x in t.split("\x00")]
     if body == clause.body:
         return
+    if person:  # all or nothing: a half-patched clause would hide what is left
+        person.append("the clause is not patched until the edits above are resolved by hand")
+        return
     try:
         got = [t for _, t in _render(clause, body, profile)]
-    except Exception as exc:
+    except PolicyGenError as exc:
         person.append(f"the patched clause does not render ({exc}); patch it by hand")
         return
     if got != want:
@@ -716,7 +731,7 @@ def _assign_by_text(paras: list[_Para], rendered: dict[str, list[tuple[str, str]
 
 def rationale(edit: ClauseEdit, shown: str) -> str:
     """Return the ``rationale:`` entry for an absorbed clause: who changed it, when, and their comments."""
-    who = sorted({a or "unknown author" for a, _ in edit.authors}) or ["an untracked edit"]
+    who = sorted({a or "unknown author" for a, _ in edit.authors}) or ["an unknown author (untracked edits)"]
     dates = sorted({d[:10] for _, d in edit.authors if d})
     text = f"Counsel's edits in {Path(shown).name}, absorbed by policygen: by {', '.join(who)}"
     if dates:
