@@ -723,6 +723,8 @@ def absorb(
     from .review import absorb as A
 
     path = Path(docx)
+    if path.exists() and not path.is_file():  # a folder, FIFO or device would block or mislead the read
+        raise UsageError(f"Cannot read {path}: not a regular file")
     try:
         with open(path, "rb") as fh:
             data = fh.read(A.MAX_DOCX_BYTES + 1)

@@ -4,6 +4,7 @@ hostile, foreign and other-build documents are refused with exit 2 and nothing w
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -179,6 +180,9 @@ def test_markers_survive_and_an_unedited_document_has_no_edits(tmp_path: Path, l
     assert f'w:name="{clause_bookmark("tos.prohibited.grooming")}"' in xml
     result = run("absorb", docx, "-p", PROFILE, "--library", lib, "-o", tmp_path / "p")
     assert result.exit_code == 0 and "No edits found." in result.output
+    again = run("absorb", docx, "-p", PROFILE, "--library", lib, "-o", tmp_path / "p")
+    assert again.exit_code == 2 and "exist" in again.output  # nothing overwritten without --force
+    assert run("absorb", docx, "-p", PROFILE, "--library", lib, "-o", tmp_path / "p", "--force").exit_code == 0
 
 
 def test_without_markers_paragraphs_are_matched_by_text(tmp_path: Path, lib: Path) -> None:
@@ -248,6 +252,9 @@ def test_zip_bombs_and_entities_are_refused(tmp_path: Path, lib: Path, monkeypat
     big = tmp_path / "big.docx"
     monkeypatch.setattr(A, "MAX_DOCX_BYTES", 1000)
     _refused(tmp_path, lib, big.with_name("missing.docx"), "Cannot read")
+    fifo = tmp_path / "fifo.docx"
+    os.mkfifo(fifo)
+    _refused(tmp_path, lib, fifo, "not a regular file")
     _refused(tmp_path, lib, docx, "refused")
 
 
