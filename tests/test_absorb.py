@@ -127,6 +127,7 @@ def test_word_tracked_changes_come_back_into_the_library(tmp_path: Path, lib: Pa
     assert "edited generated value: change the profile** ({{ company.name }}): PixelPals → PixelPals Limited" in out
     assert "review note by A. Counsel: Check the age with the UK team." in out
     assert sorted(p.name for p in (tmp_path / "patches").iterdir()) == [
+        "summary.html",
         "summary.json",
         "summary.md",
         "tos.prohibited.csam-activities.patch",

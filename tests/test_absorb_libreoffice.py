@@ -162,6 +162,7 @@ def test_counsel_edits_in_libreoffice_come_back_into_the_library(tmp_path: Path,
     assert "One message can be enough; say conduct." in out  # the comment, as a review note
     patches = sorted(p.name for p in (tmp_path / "patches").iterdir())
     assert patches == [
+        "summary.html",
         "summary.json",
         "summary.md",
         "tos.prohibited.csam-activities.patch",

@@ -751,12 +751,13 @@ def outputs(
     """Return (patch folder files, library files to write with --apply).
 
     The patch folder holds ``<clause id>.patch`` per patched clause and
-    ``summary.md`` / ``summary.json``: the ``policygen diff`` summary of the old
+    ``summary.md`` / ``summary.html`` / ``summary.json``: the ``policygen diff`` summary of the old
     library against the patched one, plus the review notes (Word comments),
     the edits of generated values and what a person must resolve.
     """
     from ..library.clauses import parse_clause
     from .diff import diff_libraries, summary_json, summary_markdown
+    from .packet import _summary_html
 
     library = result.library
     patches: dict[str, bytes] = {}
@@ -797,7 +798,33 @@ def outputs(
     }
     patches["summary.json"] = (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
     patches["summary.md"] = (summary_markdown([diff]).rstrip("\n") + "\n\n" + report_markdown(result)).encode()
+    patches["summary.html"] = _summary_html([diff]).replace("\n</main>", report_html(result) + "\n</main>", 1).encode()
     return patches, applied
+
+
+def report_html(result: AbsorbResult) -> str:
+    """Return the absorb-only part of the summary as HTML (every value escaped)."""
+    from html import escape
+
+    parts = ["<h2>Counsel's edits absorbed</h2>"]
+    for e in result.edits:
+        items = [f"tracked change by {a or 'unknown author'} on {d or 'no date'}" for a, d in e.authors]
+        items += [f"review note by {n['author'] or 'unknown author'}: {n['text']}" for n in e.notes]
+        items += [
+            f"edited generated value: change the profile ({g['expression']}): {g['old']} → {g['new']}"
+            for g in e.generated
+        ]
+        items += [f"for a person to resolve: {u}" for u in e.unresolved]
+        state = "patched" if e.new_text is not None else "not patched"
+        parts.append(f"<h3><code>{escape(e.id)}</code> ({state})</h3>")
+        parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>" if items else "")
+    if result.outside:
+        parts.append("<h3>Outside any clause</h3><ul>")
+        parts += [f"<li>for a person to resolve: {escape(o)}</li>" for o in result.outside]
+        parts.append("</ul>")
+    if not result.edits and not result.outside:
+        parts.append("<p>No edits found.</p>")
+    return "\n".join(p for p in parts if p)
 
 
 def report_markdown(result: AbsorbResult) -> str:
