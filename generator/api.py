@@ -873,6 +873,64 @@ def profiles_in(folder: str | Path) -> list[Path]:
 LIST_KINDS: tuple[str, ...] = ("services", "jurisdictions", "features", "clauses", "fields", "facts", "documents")
 
 
+@dataclass
+class AbsorbOutcome:
+    """What ``absorb`` found and wrote."""
+
+    result: Any
+    summary: str
+    written: list[Path]
+
+
+def absorb(
+    docx: str | Path,
+    profile_path: str | Path,
+    library_dir: str | Path | None = None,
+    *,
+    out_dir: str | Path | None = None,
+    apply: bool = False,
+    force: bool = False,
+    templates_dir: str | Path | None = None,
+) -> AbsorbOutcome:
+    """Bring counsel's edits to a generated DOCX back into the clause library.
+
+    Writes ``out_dir`` (one patch per clause and the summary) and, with
+    ``apply``, the patched clause files into the library, all in one
+    transaction.
+
+    Raises:
+        PolicyGenError: exit 2 for a document policygen did not generate, from
+            another build, or hostile; for bad paths, profiles or libraries.
+    """
+    from .library import builtin_root
+    from .review import absorb as A
+
+    path = Path(docx)
+    if path.exists() and not path.is_file():  # a folder, FIFO or device would block or mislead the read
+        raise UsageError(f"Cannot read {path}: not a regular file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(A.MAX_DOCX_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror}") from None
+    library = load_library(library_dir)
+    templates = load_templates(templates_dir)
+    profile = load_profile(profile_path)
+    edited = A.read_edited(data, str(path))
+    doc = A.check_build(edited, library, profile, str(path))
+    built = build(profile, library, templates, docs=[doc], formats=())
+    result = A.absorb(edited, doc, library, profile, built.documents[doc])
+    patches, applied = A.outputs(result, str(path), templates, profile)
+    targets = []
+    if out_dir is not None:
+        targets.append(Target(Path(out_dir), patches, force))
+    if apply and applied:
+        base = Path(library_dir) if library_dir is not None else builtin_root("clauses")
+        targets.append(Target(base, applied, True))
+    written = commit(targets) if targets else []
+    return AbsorbOutcome(result, patches["summary.md"].decode(), written)
+
+
 def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[str], list[list[str]], str | None]:
     """Return ``(headers, rows, note)`` for ``policygen list WHAT``.
 

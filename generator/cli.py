@@ -768,6 +768,54 @@ def approve(review_dir: Path, by: str, note: str | None, date: dt.datetime | Non
     click.echo(f"Recorded {added} approval(s) in {review_dir / 'approvals.json'}")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("edited", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-p",
+    "--profile",
+    "profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The profile the document was generated from.",
+)
+@library_option
+@click.option(
+    "-o", "--out", "out_dir", type=click.Path(path_type=Path), help="Write one patch per clause and the summary here."
+)
+@click.option("--apply", is_flag=True, help="Write the patched clause files into the library (patch version bumped).")
+@click.option("--force", is_flag=True, help="Replace files that already exist in --out.")
+@templates_option
+def absorb(
+    edited: Path,
+    profile: Path,
+    library_dir: Path | None,
+    out_dir: Path | None,
+    apply: bool,
+    force: bool,
+    templates_dir: Path | None,
+) -> None:
+    """Bring counsel's edits to a generated Word document back into the clause library.
+
+    Reads EDITED.docx (tracked changes, comments or plain edits), maps each
+    edit to its clause by the markers `generate` embeds, and prints the
+    summary. Edits to generated values (the company name, a contact) are
+    reported, never patched; see "Counsel edits in Word" in the README.
+
+    \b
+    Example:
+        policygen absorb tos-edited.docx -p profile.yaml -o patches
+        policygen absorb tos-edited.docx -p profile.yaml --apply
+    """
+    from . import api
+
+    outcome = api.absorb(
+        edited, profile, library_dir, out_dir=out_dir, apply=apply, force=force, templates_dir=templates_dir
+    )
+    click.echo(outcome.summary, nl=False)
+    if outcome.written:
+        click.echo(f"Wrote {len(outcome.written)} files.")
+
+
 _INIT_FLAGS = [
     ("name", "Company name shown in the documents."),
     ("legal-name", "Legal entity name (default: the name)."),

@@ -262,6 +262,26 @@ class _Body:
     def raw(self, xml: str) -> None:
         self.parts.append(xml)
 
+    def mark(self, start: int, name: str) -> None:
+        """Wrap the paragraphs written since ``parts[start]`` in a bookmark (a clause marker).
+
+        The bookmark opens inside the first paragraph and closes inside the
+        last, where Word and LibreOffice keep it on a round trip; a clause's
+        blocks always begin and end with a paragraph (a table has a caption
+        before it and an empty paragraph after it).
+        """
+        paras = [i for i in range(start, len(self.parts)) if self.parts[i].startswith("<w:p>")]
+        if not paras:
+            return
+        self.bookmarks += 1
+        n = self.bookmarks
+        first, last = paras[0], paras[-1]
+        head, sep, rest = self.parts[first].partition("</w:pPr>")
+        if not sep:
+            head, rest = "<w:p>", self.parts[first][len("<w:p>") :]
+        self.parts[first] = f'{head}{sep}<w:bookmarkStart w:id="{n}" w:name="{name}"/>{rest}'
+        self.parts[last] = self.parts[last][: -len("</w:p>")] + f'<w:bookmarkEnd w:id="{n}"/></w:p>'
+
     def commit(self) -> None:
         xml = f'<w:body xmlns:w="{_W_NS}">' + "".join(self.parts) + "</w:body>"
         body = self.document.element.body
@@ -271,6 +291,22 @@ class _Body:
                 anchor.addprevious(child)
             else:
                 body.append(child)
+
+
+#: Prefix of the bookmarks that mark each clause's paragraphs (``policygen absorb`` reads them back).
+CLAUSE_BOOKMARK_PREFIX = "_pgc_"
+
+
+def clause_bookmark(clause_id: str) -> str:
+    """Return the bookmark name marking a clause: hidden (leading ``_``), 25 characters, from the clause id.
+
+    Word limits bookmark names to 40 letters, digits and underscores, so the
+    id is hashed (SHA-256, first 20 hex digits); ``absorb`` maps names back
+    through the library's clause ids.
+    """
+    import hashlib
+
+    return CLAUSE_BOOKMARK_PREFIX + hashlib.sha256(clause_id.encode()).hexdigest()[:20]
 
 
 def paragraph_xml(style_id: str | None, runs: str, num_id: int | None = None, extra_ppr: str = "") -> str:
@@ -543,7 +579,9 @@ def render_docx(doc: Document, templates: Templates, toc_pages: list[str] | None
         _blocks(body, sec.intro)
         for clause in sec.clauses:
             body.heading("Heading 2", clause.title, "_Toc_c" + clause.number.replace(".", "_"))
+            start = len(body.parts)
             _blocks(body, clause.blocks)
+            body.mark(start, clause_bookmark(clause.id))
     for appendix in doc.appendices:
         body.heading("Appendix Heading", f"Appendix {appendix.number}. {appendix.title}", f"_Toc_a{appendix.number}")
         _blocks(body, appendix.intro)
@@ -702,4 +740,12 @@ def custom_properties(data: bytes) -> dict[str, str]:
     return {p.get("name", ""): "".join(p.itertext()) for p in root}
 
 
-__all__ = ["render_docx", "save_deterministic", "custom_properties", "toc_entries", "PAPER"]
+__all__ = [
+    "render_docx",
+    "save_deterministic",
+    "custom_properties",
+    "toc_entries",
+    "PAPER",
+    "clause_bookmark",
+    "CLAUSE_BOOKMARK_PREFIX",
+]

@@ -2,8 +2,9 @@
 
 Lives here: the clause-level diff and change classification (``diff.py``);
 word-level redlines (``redline.py``); the redline DOCX with native tracked
-changes (``docx_redline.py``); and diff output files and the review packet
-(``packet.py``).
+changes (``docx_redline.py``); diff output files and the review packet
+(``packet.py``); and counsel's Word edits read back into clause patches
+(``absorb.py``).
 
 May import: ``profile``, ``library``, ``documents``, ``render`` and the
 infrastructure. Nothing below the top floor imports it.
