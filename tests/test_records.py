@@ -268,11 +268,14 @@ def test_deadlines_ics_parses_and_matches_records_json(tmp_path: Path) -> None:
     assert len({str(e["UID"]) for e in events}) == len(events)
 
 
-def test_a_future_effective_date_adds_the_first_assessments_due_date(tmp_path: Path) -> None:
+def test_an_effective_date_adds_the_first_assessments_due_date_whatever_the_day(tmp_path: Path) -> None:
     data, _ = records(tmp_path, profile_file(tmp_path, **UK_ONLY, effective_date="2099-01-31"))
     dates = {e["uid"]: e["date"] for e in data["calendar"]}
     assert dates["uk-first-assessments"] == "2099-04-30"  # three months after; April has 30 days
     assert dates["uk-icra-review"] == "2100-01-31"
+    # The same profile gives the same calendar on any day: no comparison with today's date.
+    past, _ = records(tmp_path / "past", profile_file(tmp_path, **UK_ONLY, effective_date="2026-01-31"))
+    assert {e["uid"]: e["date"] for e in past["calendar"]}["uk-first-assessments"] == "2026-04-30"
 
 
 def test_records_are_written_by_default_for_uk_eu_au_and_not_otherwise(tmp_path: Path) -> None:

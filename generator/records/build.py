@@ -119,18 +119,16 @@ def build_records(
     decisions: list[Decision],
     library: Library,
     templates: Templates,
-    today: dt.date | None = None,
 ) -> Records:
     """Build the compliance records for ``profile`` from the clauses selected for it.
 
-    ``today`` decides only whether the effective date is in the future (then
-    the first assessments of a new service get due dates).
+    Nothing depends on the day it runs: the same profile and library give the
+    same records.
 
     Raises:
         ProfileError: when ``assessments.yaml`` beside the profile is invalid.
     """
     cat = catalogue()
-    today = today or dt.date.today()
     chosen = {d.clause.id: d for d in decisions if d.included}
     harm_ids = [h["id"] for h in cat["harms"]] + [slug(o) for o in cat["other_risks"]]
     child_kinds = [k for group in cat["children_content"].values() for k in group]
@@ -157,7 +155,7 @@ def build_records(
     }
     sections: list[Section] = []
     if "uk" in jurisdictions:
-        _uk(profile, cat, chosen, answers, data, sections, events, questions, today)
+        _uk(profile, cat, chosen, answers, data, sections, events, questions)
     if "eu" in jurisdictions:
         _eu(profile, cat, chosen, data, sections, questions)
     if "au" in jurisdictions:
@@ -242,7 +240,7 @@ def _factor_harms(factor: dict, labels: dict[str, str]) -> list[str]:
     return [labels[h] for h in harms]
 
 
-def _uk(profile, cat, chosen, answers, data, sections, events, questions, today) -> None:  # noqa: PLR0913
+def _uk(profile, cat, chosen, answers, data, sections, events, questions) -> None:  # noqa: PLR0913
     d = profile.data
     effective = d["effective_date"]
     labels = {h["id"]: h["label"] for h in cat["harms"]}
@@ -387,13 +385,15 @@ def _uk(profile, cat, chosen, answers, data, sections, events, questions, today)
             events.append(
                 Event("uk-caa-repeat", review, "UK children's access assessment: repeat (at least yearly)", "")
             )
-    if effective and effective > today and effective > UK_DUTIES_START:
+    # Not compared with today's date: the same profile must give the same files on any day, so a
+    # service that already runs simply ignores this "if new" event.
+    if effective and effective > UK_DUTIES_START:
         first = add_months(effective, 3)
         events.append(
             Event(
                 "uk-first-assessments",
                 first,
-                "UK: first illegal content risk assessment and children's access assessment due",
+                "UK, if the service is new: first illegal content risk assessment and children's access assessment due",
                 "A new service must complete both within three months of starting (OSA Sch 3; Ofcom guidance). "
                 "This date assumes the service starts on the effective date.",
             )
