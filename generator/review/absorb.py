@@ -216,8 +216,17 @@ def _walk(el: Any, para: _Para | None, ins: bool, dele: bool, marks: dict[str, s
                 para.comments.append(cid)
         elif tag in (f"{_W}instrText", f"{_W}delInstrText", f"{_W}rPr", f"{_W}footnoteReference"):
             continue
+        elif tag == f"{_W}r" and (child.find(f"{_W}footnoteReference") is not None or _note_comma(child)):
+            continue  # a note's reference, or the superscript comma between two: not clause text
         else:
             _walk(child, para, ins, dele, marks, out)
+
+
+def _note_comma(run: Any) -> bool:
+    """Whether a run is the superscript comma the writer puts between two note references."""
+    texts = [el.text or "" for el in run.iter(f"{_W}t")]
+    align = run.find(f"{_W}rPr/{_W}vertAlign")
+    return "".join(texts) == "," and align is not None and align.get(f"{_W}val") == "superscript"
 
 
 def _joined(paragraphs: list[_Para], accepted: bool) -> list[tuple[str | None, str, str, list[_Para]]]:
@@ -250,6 +259,8 @@ def _joined(paragraphs: list[_Para], accepted: bool) -> list[tuple[str | None, s
 def _span_text(spans: tuple[Span, ...]) -> str:
     out = []
     for s in spans:
+        if s.note is not None:
+            continue  # a note's number: Word shows it as a footnote reference, not as text
         out.append(s.text)
         href = safe_href(s.href.replace(_OPEN, "").replace(_CLOSE, "") if s.href else None)
         if href and href not in s.text.replace(_OPEN, "").replace(_CLOSE, "") and not href.startswith(("mailto:", "#")):
