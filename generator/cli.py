@@ -944,7 +944,26 @@ def main() -> None:
     except click.exceptions.Abort:  # click's form of Ctrl-C, SIGTERM or end of input
         click.echo(_interrupted(), err=True)
         sys.exit(130)
+    except Exception as exc:
+        if not _from_interrupt(exc):
+            raise
+        # Ctrl-C or SIGTERM while a module was being imported: Python wraps the
+        # KeyboardInterrupt (e.g. in a RuntimeError from a dataclass); still an interruption.
+        click.echo(_interrupted(), err=True)
+        sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether an exception was caused, directly or down its chain, by a KeyboardInterrupt."""
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _interrupted() -> str:

@@ -427,3 +427,27 @@ def test_partial_regeneration_refuses_files_the_manifest_cannot_vouch_for(runner
     (out / "tos.pdf").unlink()
     assert run(runner, "generate", profile, "-o", out, "--library", library, "--force").exit_code == 0
     assert set(_manifest_files(out)) == ALL_FILES - {"manifest.json"}
+
+
+def test_an_interrupt_wrapped_by_python_during_an_import_is_still_exit_130(monkeypatch, capsys) -> None:
+    """SIGTERM inside a dataclass's class body surfaces as RuntimeError from KeyboardInterrupt: no traceback."""
+    import generator.cli as cli_module
+
+    def interrupted_import(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    monkeypatch.setattr(cli_module, "cli", interrupted_import)
+    with pytest.raises(SystemExit) as stop:
+        cli_module.main()
+    assert stop.value.code == 130
+    assert "Interrupted" in capsys.readouterr().err
+
+    def real_bug(*args, **kwargs):
+        raise RuntimeError("a real bug")
+
+    monkeypatch.setattr(cli_module, "cli", real_bug)
+    with pytest.raises(RuntimeError, match="a real bug"):
+        cli_module.main()

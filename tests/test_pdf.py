@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -258,9 +259,14 @@ def test_without_carlito_pdf_warns_and_no_word_breaks_in_a_table_cell(tmp_path: 
     texts = [p.text for p in document.paragraphs]
     texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
     texts += [p.text for p in document.sections[0].header.paragraphs + document.sections[0].footer.paragraphs]
+    with zipfile.ZipFile(out / "sop.docx") as package:  # the citations' footnotes are printed too
+        texts += re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", package.read("word/footnotes.xml").decode())
     vocabulary = _words("\n".join(texts)) | {"Page", "of"}
     pdf_text = "\n".join(_pages((out / "sop.pdf").read_bytes()))
-    broken = sorted(_words(pdf_text) - vocabulary)
+    # Addresses (URLs, emails, domain names) may break inside a narrow column, as no column could hold the
+    # longest; a fragment of one is not a broken word. Words are the rest.
+    addresses = {a for t in texts for a in re.findall(r"\S*(?:://|@|\w\.\w)\S*", t)}
+    broken = sorted(w for w in _words(pdf_text) - vocabulary if not any(w in a for a in addresses))
     assert not broken, f"words broken or changed in the PDF without Carlito (fallback {fallback}): {broken[:20]}"
     cells = {w for t in document.tables for row in t.rows for c in row.cells for w in _words(c.text) if len(w) > 3}
     assert {"Emergency", "Severity"} <= cells

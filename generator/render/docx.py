@@ -390,6 +390,11 @@ def _table(body: _Body, table: Table) -> None:
     body.paragraph(None, "")
 
 
+#: An address, not a word: a URL, an email or a domain name. It may break anywhere in a narrow column
+#: (no column could hold the longest), so it does not size its column.
+_ADDRESS = re.compile(r"://|@|\w\.\w")
+
+
 def _column_widths(table: Table, total: int = 9350) -> list[int]:
     """Share the text width by the text in each column, in twentieths of a point.
 
@@ -399,19 +404,18 @@ def _column_widths(table: Table, total: int = 9350) -> list[int]:
     "Severity" stay whole when Carlito is missing and LibreOffice falls back).
     """
     cap, per_char = 120, _TABLE_CHAR  # characters; twips per character at the table's 9.5 pt
-    weights = []
+    weights, needs = [], []
     for i, head in enumerate(table.header):
         texts = [head, *(plain_text(row[i]) for row in table.rows)]
         mean = sum(min(len(t), cap) for t in texts) // len(texts)
-        word = max((len(w) for t in texts for w in t.split() if not w.startswith("http")), default=4)
-        weights.append((max(mean, 8), word))
-    widths = [total * w // sum(w for w, _ in weights) for w, _ in weights]
-    for i, (_, word) in enumerate(weights):  # widen columns whose longest word would break
-        need = min(word * per_char + _CELL_MARGINS + per_char // 2, total // 3)
-        if widths[i] < need:
-            widest = max(range(len(widths)), key=widths.__getitem__)
-            widths[widest] -= need - widths[i]
-            widths[i] = need
+        word = max((len(w) for t in texts for w in t.split() if not _ADDRESS.search(w)), default=4)
+        weights.append(max(mean, 8))
+        needs.append(min(word * per_char + _CELL_MARGINS + per_char // 2, total // 3))
+    if sum(needs) >= total:  # the longest words cannot all fit: share the width by need
+        widths = [total * n // sum(needs) for n in needs]
+    else:  # every column gets its longest word, and the rest is shared by the text in it
+        spare = total - sum(needs)
+        widths = [n + spare * w // sum(weights) for n, w in zip(needs, weights, strict=True)]
     widths[-1] += total - sum(widths)
     return widths
 
