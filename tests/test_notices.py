@@ -255,3 +255,15 @@ def test_partial_regeneration_keeps_the_kit_in_the_manifest(tmp_path: Path) -> N
 
     with pytest.raises(OutputError):
         api.generate([SAMPLES / "minimal.yaml"], out, docs=["tips"], formats=("md",), toc_pages=False, force=True)
+
+
+def test_sop_json_with_clocks_matches_the_published_schema(tmp_path: Path) -> None:
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "sop.schema.json").read_text(encoding="utf-8"))
+    for base in ("boxdrop", "pixelpals", "campfire"):
+        out = generate(tmp_path / base, SAMPLES / f"{base}.yaml", docs=["sop", "notices"])
+        table = json.loads((out / "sop.json").read_text(encoding="utf-8"))
+        assert table["notice_clocks"]
+        jsonschema.Draft202012Validator(schema).validate(table)
+    broken = {**table, "notice_clocks": [{**table["notice_clocks"][0], "hours": "48"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(broken)
