@@ -252,7 +252,7 @@ def _start(
         from .notices import build_notices
         from .notices.catalogue import PROMISES, REQUIRED_ELEMENTS
 
-        notices = build_notices(profile, library, templates)
+        notices = build_notices(profile, library, templates, final=final)
         # every ToS promise about notices has its letter and SOP step, and every letter its legal elements
         check_notices(decisions, notices.letters, PROMISES, REQUIRED_ELEMENTS)
         documents[NOTICES] = notices.document
@@ -311,7 +311,7 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
     for doc in (*ALL_DOCS, *EXTRA_DOCS):
         document = result.documents.get(doc)
         files = {
-            (name.split(".", 1)[1] if name.startswith(doc + ".") else name): {
+            (name if name.startswith(NOTICES + "/") else name.split(".", 1)[1]): {
                 "path": name,
                 "sha256": hashlib.sha256(data).hexdigest(),
             }

@@ -175,8 +175,8 @@ def _page(title: str, lang: str, body: str, draft: str) -> bytes:
         f'<html lang="{e(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f'<header><p class="draft">{e(draft)}</p></header>\n'
-        f"<main>\n{body}</main>\n</body>\n</html>\n"
+        + (f'<header><p class="draft">{e(draft)}</p></header>\n' if draft else "")
+        + f"<main>\n{body}</main>\n</body>\n</html>\n"
     ).encode()
 
 
@@ -242,8 +242,7 @@ def _report_text(profile: Profile, forms: list[Form]) -> list[tuple[str, str, st
         "uk-intimate-image": "We take down the content, and content that is the same or substantially the same, "
         "as soon as reasonably practicable and no later than 48 hours after we receive the report, unless an "
         "exception in the law applies. You can complain about how we handled it.",
-        "child-safety-report": "Our safety team reviews every report. Reports about a child in danger are "
-        "handled first.",
+        "child-safety-report": "We review every report. Reports about a child in danger are handled first.",
     }
     return [(f.id, f.title, next_steps[f.id]) for f in forms]
 
@@ -296,11 +295,14 @@ def _letter_block(number: str, letter: Letter) -> ClauseBlock:
     return ClauseBlock(number, f"notices.letters.{letter.id}", letter.title, blocks)
 
 
-def build_notices(profile: Profile, library: Library, templates: Templates) -> Notices:
-    """Build the kit: the document model, the forms and schemas, the "how to report" page, the clocks."""
+def build_notices(profile: Profile, library: Library, templates: Templates, *, final: bool = False) -> Notices:
+    """Build the kit: the document model, the forms and schemas, the "how to report" page, the clocks.
+
+    With ``final`` (counsel approved, ``--final``) the public pages carry no draft notice.
+    """
     common = templates.common
     context = clause_context(profile.data)
-    draft = common["draft_notice"]
+    draft = "" if final else common["draft_notice"]
     forms = forms_for(profile)
     letters = letters_for(profile)
     clocks = clocks_for(profile)

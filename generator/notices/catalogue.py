@@ -181,7 +181,7 @@ FORMS: tuple[Form, ...] = (
         intro=(
             "Use this form if an intimate image or video of you was published here without your consent, or if you "
             "are authorised to act for the person shown. You do not need an account. If the person shown is under "
-            "18, we also report it to the National Center for Missing & Exploited Children as the law requires."
+            "18, tell us: we then also handle it as child sexual abuse material under our child-safety rules."
         ),
         fields=(
             FormField(
