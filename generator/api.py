@@ -659,9 +659,10 @@ def to_complete(
 ) -> list[tuple[str, str]]:
     """Return the "TO COMPLETE" markers a profile's documents would show (``lint --profile``).
 
-    Assembles the three documents in memory (nothing is written) and returns
-    sorted (profile field, what it is for) pairs for every ``contacts:`` field
-    the documents need and the profile leaves empty.
+    Assembles the three documents, and for an ``eu``, ``us`` or ``uk`` profile
+    the notice kit, in memory (nothing is written) and returns sorted (profile
+    field, what it is for) pairs for every ``contacts:`` field, and
+    ``notices.form_action``, the documents need and the profile leaves empty.
 
     Raises:
         PolicyGenError: for a bad profile, library or templates.
@@ -676,6 +677,10 @@ def to_complete(
     table = routing_table(decisions, profile, library)
     generated = {"quick-reference": lambda numbers: quick_reference(table, numbers)}
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in templates.skeletons}
+    if notices_by_default(profile):  # the notice kit's forms need notices.form_action
+        from .notices import build_notices
+
+        documents[NOTICES] = build_notices(profile, library, templates).document
     return markers(documents)
 
 

@@ -267,3 +267,13 @@ def test_sop_json_with_clocks_matches_the_published_schema(tmp_path: Path) -> No
     broken = {**table, "notice_clocks": [{**table["notice_clocks"][0], "hours": "48"}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate(broken)
+
+
+def test_form_action_marker_is_listed_by_generate_and_lint(tmp_path: Path) -> None:
+    fields = dict(api.to_complete(SAMPLES / "minimal.yaml"))
+    assert fields["notices.form_action"] == "where the report forms send what people fill in"
+    assert "notices.form_action" not in dict(api.to_complete(SAMPLES / "dreamforge.yaml"))  # au: no kit
+    filled = profile_file(tmp_path, "minimal", notices__form_action="https://reports.example.invalid/in")
+    assert "notices.form_action" not in dict(api.to_complete(filled))
+    result = api.generate([SAMPLES / "minimal.yaml"], tmp_path / "o", formats=("md",), toc_pages=False)
+    assert ("notices.form_action", "where the report forms send what people fill in") in result.builds[0].to_complete
