@@ -419,7 +419,11 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     }
     kit = folder / NOTICES
     if kit.is_dir() and not kit.is_symlink():  # the notice kit's forms, schemas and page
-        names |= {f"{NOTICES}/{p.name}" for p in kit.iterdir()}
+        names |= {  # what the kit writes; a run's staging files (".policygen-…") are not outputs
+            f"{NOTICES}/{p.name}"
+            for p in kit.iterdir()
+            if not p.name.startswith(".") and p.name.endswith((".html", ".schema.json"))
+        }
     staying = sorted(n for n in names - set(written) if (folder / n).is_file())
     if not staying:
         return Kept()
