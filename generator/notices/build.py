@@ -317,7 +317,7 @@ def build_notices(profile: Profile, library: Library, templates: Templates, *, f
     form_rows = tuple(
         (
             _cell(f"{f.title} ({FOLDER}/{f.id}.html)"),
-            _cell(f.basis),
+            _cell(f.basis + (f" ({f.source[0]}, {f.source[1]})" if f.source[1] else "")),
             _cell("; ".join(x.element for x in f.fields if x.element) or "None: the SOP's intake"),
         )
         for f in forms
