@@ -37,6 +37,11 @@ LAYOUT_CHUNK = 20
 #: clause document, so not in ``ALL_DOCS``; ``--doc records`` asks for it, and by default it is written
 #: when the profile has ``uk``, ``eu`` or ``au``.
 RECORDS = "records"
+#: The notice-and-action kit (``notices.{md,html,docx}`` and ``notices/``: report forms, their JSON Schemas and
+#: the "how to report" page; with the SOP, ``sop.json`` gains ``notice_clocks``): by default written when the
+#: profile has ``eu``, ``us`` or ``uk``.
+NOTICES = "notices"
+EXTRA_DOCS: tuple[str, ...] = (RECORDS, NOTICES)
 ALL_FORMATS: tuple[str, ...] = tuple(V.FORMATS)
 DEFAULT_FORMATS: tuple[str, ...] = V.DEFAULT_FORMATS
 
@@ -103,6 +108,13 @@ def records_by_default(profile: Profile) -> bool:
     from .records import wants_records
 
     return wants_records(profile)
+
+
+def notices_by_default(profile: Profile) -> bool:
+    """Whether ``generate`` without ``--doc`` writes the notice kit: the profile has ``eu``, ``us`` or ``uk``."""
+    from .notices import wants_notices
+
+    return wants_notices(profile)
 
 
 def want_toc_pages(toc_pages: bool | None = None) -> bool:
@@ -192,6 +204,7 @@ class _Pending:
     pages: bool
     table: object | None
     records: Any = None
+    notices: Any = None
 
 
 def _start(
@@ -215,7 +228,7 @@ def _start(
     documents = {
         doc: assemble(doc, decisions, library, templates, profile, generated, sources=sources)
         for doc in docs
-        if doc != RECORDS
+        if doc not in EXTRA_DOCS
     }
     if final:  # counsel approved: no draft banner or build details on the pages (they stay in the metadata)
         for document in documents.values():
@@ -233,6 +246,20 @@ def _start(
             records.document.disclaimer = []
             records.document.meta["final"] = "true"
             records.document.meta["footer"] = records.document.meta["document"]
+    notices = None
+    if NOTICES in docs:
+        from .checks import check_notices
+        from .notices import build_notices
+        from .notices.catalogue import PROMISES, REQUIRED_ELEMENTS
+
+        notices = build_notices(profile, library, templates, final=final)
+        # every ToS promise about notices has its letter and SOP step, and every letter its legal elements
+        check_notices(decisions, notices.letters, PROMISES, REQUIRED_ELEMENTS)
+        documents[NOTICES] = notices.document
+        if final:
+            notices.document.disclaimer = []
+            notices.document.meta["final"] = "true"
+            notices.document.meta["footer"] = notices.document.meta["document"]
     result = Build(profile, decisions, documents)
     pages = "docx" in formats and want_toc_pages(toc_pages)
     to_layout: dict[str, bytes] = {}
@@ -245,7 +272,7 @@ def _start(
                 result.files[f"{doc}.{fmt}"] = renderer(fmt)(document, templates)
                 if fmt == "docx" and pages:
                     to_layout[f"{doc}.docx"] = result.files[f"{doc}.docx"]
-    return _Pending(result, to_layout, pages, table, records)
+    return _Pending(result, to_layout, pages, table, records, notices)
 
 
 def _finish(job: _Pending, library: Library, templates: Templates, numbers: dict[str, list[str]]) -> Build:
@@ -259,10 +286,15 @@ def _finish(job: _Pending, library: Library, templates: Templates, numbers: dict
 
             result.files[name] = render_docx(result.documents[doc], templates, found)
     if job.table is not None:
-        result.files["sop.json"] = routing_json(job.table)  # type: ignore[arg-type]
+        table = job.table
+        if job.notices is not None:  # the notice clocks, for a moderation queue's countdown
+            table = {**table, "notice_clocks": job.notices.clocks}  # type: ignore[dict-item]
+        result.files["sop.json"] = routing_json(table)  # type: ignore[arg-type]
     if job.records is not None:
         result.files["records.json"] = job.records.json_bytes()
         result.files["deadlines.ics"] = job.records.ics
+    if job.notices is not None:
+        result.files.update(job.notices.files)
     result.files = dict(sorted(result.files.items()))
     result.files["manifest.json"] = manifest(result, library)
     return result
@@ -276,12 +308,17 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
     """
     documents = {}
     kept = kept or Kept()
-    for doc in (*ALL_DOCS, RECORDS):
+    for doc in (*ALL_DOCS, *EXTRA_DOCS):
         document = result.documents.get(doc)
         files = {
-            name.split(".", 1)[1]: {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
+            (name if name.startswith(NOTICES + "/") else name.split(".", 1)[1]): {
+                "path": name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
             for name, data in sorted(result.files.items())
-            if name.startswith(doc + ".") or (doc == RECORDS and name == "deadlines.ics")
+            if name.startswith(doc + ".")
+            or (doc == RECORDS and name == "deadlines.ics")
+            or (doc == NOTICES and name.startswith(NOTICES + "/"))
         }
         files.update(kept.files.get(doc, {}))
         files = dict(sorted(files.items()))
@@ -292,6 +329,9 @@ def manifest(result: Build, library: Library, kept: Kept | None = None) -> bytes
         numbers = {c.id: c.number for s in document.sections for c in s.clauses}
         if doc == RECORDS:
             documents[doc] = {"title": document.title, "files": files, "clauses": _records_clauses(result.files)}
+            continue
+        if doc == NOTICES:
+            documents[doc] = {"title": document.title, "files": files, "clauses": []}
             continue
         documents[doc] = {
             "title": document.title,
@@ -372,11 +412,18 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     """
     from .errors import OutputError, Problem
 
-    names = {f"{d}.{f}" for d in (*ALL_DOCS, RECORDS) for f in ALL_FORMATS} | {
+    names = {f"{d}.{f}" for d in (*ALL_DOCS, *EXTRA_DOCS) for f in ALL_FORMATS} | {
         "sop.json",
         "records.json",
         "deadlines.ics",
     }
+    kit = folder / NOTICES
+    if kit.is_dir() and not kit.is_symlink():  # the notice kit's forms, schemas and page
+        names |= {  # what the kit writes; a run's staging files (".policygen-…") are not outputs
+            f"{NOTICES}/{p.name}"
+            for p in kit.iterdir()
+            if not p.name.startswith(".") and p.name.endswith((".html", ".schema.json"))
+        }
     staying = sorted(n for n in names - set(written) if (folder / n).is_file())
     if not staying:
         return Kept()
@@ -385,7 +432,12 @@ def kept_files(folder: Path, written: Sequence[str]) -> Kept:
     kept = Kept()
     problems = []
     for name in staying:
-        doc, fmt = ("records", "ics") if name == "deadlines.ics" else name.split(".", 1)
+        if name == "deadlines.ics":
+            doc, fmt = RECORDS, "ics"
+        elif name.startswith(NOTICES + "/"):
+            doc, fmt = NOTICES, name
+        else:
+            doc, fmt = name.split(".", 1)
         entry = old_docs.get(doc) if isinstance(old_docs.get(doc), dict) else {}
         files = entry.get("files") if isinstance(entry.get("files"), dict) else {}
         record = files.get(fmt) if isinstance(files.get(fmt), dict) else {}
@@ -493,10 +545,10 @@ def generate(
             raise UsageError("--final and --approvals go together: publish only what counsel approved")
         approved = read_approvals(approvals)
     default_docs = docs is None
-    docs = (*ALL_DOCS, RECORDS) if docs is None else docs
-    check_choices(docs, (*ALL_DOCS, RECORDS), "document", "--doc")
+    docs = (*ALL_DOCS, *EXTRA_DOCS) if docs is None else docs
+    check_choices(docs, (*ALL_DOCS, *EXTRA_DOCS), "document", "--doc")
     check_choices(formats, ALL_FORMATS, "format", "--format")
-    docs = [d for d in (*ALL_DOCS, RECORDS) if d in docs]
+    docs = [d for d in (*ALL_DOCS, *EXTRA_DOCS) if d in docs]
     formats = [f for f in ALL_FORMATS if f in formats]
     warnings = []
     if "pdf" in formats:
@@ -544,9 +596,12 @@ def generate(
 
     def wanted(p: Profile) -> list[str]:
         """Return the documents for this profile: without --doc, the records only where they apply."""
-        if default_docs and not records_by_default(p):
-            return [d for d in docs if d != RECORDS]
-        return list(docs)
+        if not default_docs:
+            return list(docs)
+        skip = {RECORDS} if not records_by_default(p) else set()
+        if not notices_by_default(p):
+            skip.add(NOTICES)
+        return [d for d in docs if d not in skip]
 
     def build_chunk(chunk: Sequence[Profile]) -> list[Build]:
         """Build a chunk with one LibreOffice run per set of wanted documents, in the chunk's order."""
@@ -594,7 +649,7 @@ def generate(
         size = LAYOUT_CHUNK if "pdf" in formats or toc_pages else 1  # one LibreOffice run per chunk
         chunks = [loaded[i : i + size] for i in range(0, len(loaded), size)]
         later = [
-            Later(tuple(prefix(p) + n for p in c for n in build_names(wanted(p), formats)), partial(produce, c))
+            Later(tuple(prefix(p) + n for p in c for n in build_names(wanted(p), formats, p)), partial(produce, c))
             for c in chunks
         ]
         written = commit([Target(Path(out_dir), {}, force, later), *locks])
@@ -608,9 +663,10 @@ def to_complete(
 ) -> list[tuple[str, str]]:
     """Return the "TO COMPLETE" markers a profile's documents would show (``lint --profile``).
 
-    Assembles the three documents in memory (nothing is written) and returns
-    sorted (profile field, what it is for) pairs for every ``contacts:`` field
-    the documents need and the profile leaves empty.
+    Assembles the three documents, and for an ``eu``, ``us`` or ``uk`` profile
+    the notice kit, in memory (nothing is written) and returns sorted (profile
+    field, what it is for) pairs for every ``contacts:`` field, and
+    ``notices.form_action``, the documents need and the profile leaves empty.
 
     Raises:
         PolicyGenError: for a bad profile, library or templates.
@@ -625,16 +681,30 @@ def to_complete(
     table = routing_table(decisions, profile, library)
     generated = {"quick-reference": lambda numbers: quick_reference(table, numbers)}
     documents = {doc: assemble(doc, decisions, library, templates, profile, generated) for doc in templates.skeletons}
+    if notices_by_default(profile):  # the notice kit's forms need notices.form_action
+        from .notices import build_notices
+
+        documents[NOTICES] = build_notices(profile, library, templates).document
     return markers(documents)
 
 
-def build_names(docs: Sequence[str], formats: Sequence[str]) -> list[str]:
-    """Return the names of the files :func:`build` makes for these documents and formats."""
+def build_names(docs: Sequence[str], formats: Sequence[str], profile: Profile | None = None) -> list[str]:
+    """Return the names of the files :func:`build` makes for these documents and formats.
+
+    The notice-and-action kit's forms depend on the profile's jurisdictions, so
+    with ``notices`` among ``docs`` the ``profile`` is needed to name them.
+    """
     names = [f"{doc}.{fmt}" for doc in docs for fmt in formats]
     if "sop" in docs:
         names.append("sop.json")
     if RECORDS in docs:
         names += ["records.json", "deadlines.ics"]
+    if NOTICES in docs:
+        from .notices.build import kit_names
+
+        if profile is None:
+            raise ValueError("build_names needs the profile to name the notice-and-action kit's files")
+        names += kit_names(profile)
     return [*sorted(names), "manifest.json"]
 
 
@@ -947,6 +1017,7 @@ def vocabulary(what: str, library_dir: str | Path | None = None) -> tuple[list[s
     if what == "documents":
         rows = [[t.id, t.label, t.description] for t in V.DOC_KINDS.values()]
         rows.append([RECORDS, "Compliance records", "Risk assessments, measure registers and deadlines (uk, eu, au)."])
+        rows.append([NOTICES, "Notice-and-action kit", "Report forms, letters and notice clocks (eu, us, uk)."])
         return ["id", "document", "description"], rows, None
     if what == "features":
         return ["feature", "meaning"], [[k, v] for k, v in V.FEATURES.items()], None

@@ -905,7 +905,7 @@ def init(path: Path, no_input: bool, force: bool, quiet: bool, **opts: tuple[str
 def _to_complete(items: list[tuple[str, str]]) -> None:
     if not items:
         return
-    click.echo("TO COMPLETE: the SOP shows these markers until you fill in the profile's contacts: section:")
+    click.echo("TO COMPLETE: the documents show these markers until you fill in these profile fields:")
     for field, why in items:
         click.echo(f"  - {field}" + (f": {why}" if why else ""))
 

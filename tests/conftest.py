@@ -111,3 +111,21 @@ def _isolate_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "cache"))
     # No LibreOffice layout pass for the Word contents' page numbers unless a test asks for it (slow tests do).
     monkeypatch.setenv("POLICYGEN_TOC_PAGES", "0")
+
+
+#: The notice-and-action kit a US profile gets by default (``generate`` without ``--doc``, md/html/docx).
+US_KIT = {
+    "notices.md",
+    "notices.html",
+    "notices.docx",
+    "notices/child-safety-report.html",
+    "notices/child-safety-report.schema.json",
+    "notices/how-to-report.html",
+    "notices/take-it-down.html",
+    "notices/take-it-down.schema.json",
+}
+
+
+def files_in(folder: Path) -> set[str]:
+    """Every file under ``folder``, as paths relative to it (the notice kit writes into ``notices/``)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}

@@ -17,7 +17,7 @@ import pytest
 import generator
 
 PACKAGE = Path(generator.__file__).parent
-SUBPACKAGES = ("profile", "library", "documents", "render", "review", "checks", "records")
+SUBPACKAGES = ("profile", "library", "documents", "render", "review", "checks", "records", "notices")
 INFRASTRUCTURE = ("errors", "cache", "output", "tables", "limits")
 TOP_FLOOR = ("cli", "api", "__main__")
 

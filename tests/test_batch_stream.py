@@ -16,6 +16,7 @@ from conftest import MINIMAL
 
 from generator import api, output
 from generator.errors import OutputError, RenderError
+from generator.profile import load_profile
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -47,7 +48,9 @@ def test_each_profile_is_staged_before_the_next_is_built(
 
     monkeypatch.setattr(api, "build_many", watching)
     result = api.generate(profiles, out, formats=["md", "html"], keep_builds=False)
-    per_profile = len(api.build_names(api.ALL_DOCS, ["md", "html"]))
+    first = load_profile(profiles[0])
+    docs = [*api.ALL_DOCS, *([api.NOTICES] if api.notices_by_default(first) else [])]
+    per_profile = len(api.build_names(docs, ["md", "html"], first))
     assert staged_when_built == [0, per_profile, 2 * per_profile]
     assert len(result.written) == 3 * per_profile
     # the summaries keep counts and names, not documents, decisions or bytes

@@ -1,5 +1,8 @@
 """The HTML pages in a real browser: accessibility (axe-core), structure, focus, layout, print and screenshots.
 
+The notice-and-action kit's report forms are submitted with each required field missing in turn: the
+browser's own validation must block them (no JavaScript), and a complete form must be sent.
+
 Every sample profile's tos.html, sop.html and tips.html is loaded from disk in
 headless Chromium (Debian's ``chromium``, or ``POLICYGEN_CHROMIUM``) through
 Playwright's sync API. One browser serves the whole module, with one context
@@ -17,6 +20,7 @@ silently skipping the browser checks.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import struct
@@ -426,3 +430,101 @@ def test_print_keeps_table_headers_with_their_first_row(desktop: Page, site, sam
             f"{sample}/sop.html: '{table['caption']}' and its header row end page {caption_page + 1} "
             f"without their first row ('{table['first'][:25]}')"
         )
+
+
+# --------------------------------------------------------------------------- the notice-and-action kit's forms
+
+FORM_ACTION = "https://forms.example.invalid/notices"
+FORM_SAMPLES = ("boxdrop", "campfire")  # eu + us, and uk + eu: every form
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The notice kit's pages of an EU + US and a UK + EU sample, posting to a URL the test intercepts."""
+    import yaml
+
+    root = tmp_path_factory.mktemp("kit")
+    library, templates = load_library(), load_templates()
+    pages: dict[str, Path] = {}
+    for stem in FORM_SAMPLES:
+        data = yaml.safe_load((SAMPLES / f"{stem}.yaml").read_text(encoding="utf-8"))
+        data["notices"] = {"form_action": FORM_ACTION}
+        path = root / f"{stem}.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        build = api.build(load_profile(path), library, templates, ("tos", "sop", "tips", "notices"), formats=("html",))
+        for name, data_ in build.files.items():
+            if name.startswith("notices/") or name == "notices.html":
+                target = root / stem / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data_)
+                if name.endswith(".html") and name != "notices/how-to-report.html":
+                    pages.setdefault(Path(name).stem, target)
+    return pages
+
+
+def _fill(page: Page, skip: str | None = None) -> None:
+    """Fill every required field of the form on the page except ``skip`` (a field name)."""
+    for el in page.query_selector_all("form [required]"):
+        name = el.get_attribute("name")
+        if name == skip:
+            continue
+        kind = (el.get_attribute("type") or el.evaluate("e => e.tagName")).lower()
+        if kind in ("checkbox", "radio"):
+            el.check()
+        elif kind == "select":
+            el.select_option(index=1)
+        elif kind == "email":
+            el.fill("me@example.invalid")
+        else:
+            el.fill("https://example.invalid/p/1")
+
+
+def test_forms_block_submission_of_missing_required_fields(desktop: Page, kit: dict[str, Path]) -> None:
+    assert set(kit) >= {"dsa-notice", "take-it-down", "uk-intimate-image", "child-safety-report"}
+    sent: list[str] = []
+    desktop.route(f"{FORM_ACTION}**", lambda route: (sent.append(route.request.url), route.fulfill(body="ok")))
+    try:
+        for form, path in sorted(kit.items()):
+            if form == "notices":
+                continue
+            desktop.goto(path.as_uri(), wait_until="load")
+            # the fields the form's JSON Schema requires (the legal elements), not what the page happens to mark
+            schema = json.loads(path.with_name(f"{form}.schema.json").read_text(encoding="utf-8"))
+            required = sorted(set(schema["required"]) - {"form"})
+            assert required, f"{form} has no required field"
+            for name in required:
+                desktop.goto(path.as_uri(), wait_until="load")
+                _fill(desktop, skip=name)
+                desktop.click("button[type=submit]")
+                desktop.wait_for_timeout(100)
+                assert sent == [], f"{form}: sent without {name!r}"
+                invalid = desktop.evaluate("() => [...document.querySelectorAll(':invalid')].map(e => e.name)")
+                assert name in invalid, f"{form}: {name!r} not flagged invalid"
+            desktop.goto(path.as_uri(), wait_until="load")  # filled in completely, the form does go
+            _fill(desktop)
+            with desktop.expect_request(f"{FORM_ACTION}**"):
+                desktop.click("button[type=submit]")
+            assert sent, f"{form}: a complete form was not sent"
+            sent.clear()
+    finally:
+        desktop.unroute(f"{FORM_ACTION}**")
+
+
+def test_kit_pages_pass_axe(desktop: Page, kit: dict[str, Path], axe_source: str) -> None:
+    pages = sorted(
+        {*kit.values(), *(p.parent / "how-to-report.html" for p in kit.values() if p.parent.name == "notices")}
+    )
+    problems = []
+    for path in pages:
+        desktop.goto(path.as_uri(), wait_until="load")
+        desktop.add_script_tag(content=axe_source)
+        result = desktop.evaluate(
+            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            AXE_TAGS,
+        )
+        problems += [
+            f"{path.parent.name}/{path.name}: {v['id']} ({v['impact']}): {v['help']}"
+            for v in result["violations"]
+            if v["impact"] in BLOCKING_IMPACTS
+        ]
+    assert not problems, "\n".join(problems)

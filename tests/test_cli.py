@@ -7,11 +7,12 @@ import json
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import MINIMAL, SAMPLES, clause, make_library
+from conftest import MINIMAL, SAMPLES, US_KIT, clause, files_in, make_library
 
 from generator.cli import cli
 
 ALL_FILES = {f"{d}.{f}" for d in ("tos", "sop", "tips") for f in ("md", "html", "docx")} | {"manifest.json", "sop.json"}
+ALL_FILES |= US_KIT  # the profile is a US one, so the notice-and-action kit comes by default
 
 
 def run(runner: CliRunner, *args: str, input: str | None = None):
@@ -32,8 +33,8 @@ def test_generate_writes_nine_documents_and_manifest(runner, library, profile, t
     out = tmp_path / "out"
     result = run(runner, "generate", profile, "-o", out, "--library", library)
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == ALL_FILES
-    assert "Wrote 11 files" in result.output and "lawyer" in result.output
+    assert files_in(out) == ALL_FILES
+    assert "Wrote 19 files" in result.output and "lawyer" in result.output  # 11, and the US notice kit
 
 
 def test_generate_narrows_docs_and_formats(runner, library, profile, tmp_path) -> None:
@@ -158,7 +159,7 @@ def test_several_profiles_get_subfolders(runner, library, tmp_path) -> None:
     result = run(runner, "generate", *paths, "-o", out, "--library", library)
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {"alpha", "beta"}
-    assert {p.name for p in (out / "beta").iterdir()} == ALL_FILES
+    assert files_in(out / "beta") == ALL_FILES
     assert "Generating" in result.output  # the progress bar
 
 
@@ -376,7 +377,7 @@ def test_partial_regeneration_keeps_the_manifest_describing_every_file(runner, l
 
     out = tmp_path / "out"
     assert run(runner, "generate", profile, "-o", out, "--library", library).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {name: (out / name).read_bytes() for name in files_in(out)}
     # a different profile, so the regenerated page differs from the kept ones
     other = tmp_path / "other.yaml"
     other.write_text(MINIMAL.replace("PixelPals", "PixelPals Two"), encoding="utf-8")
@@ -384,7 +385,7 @@ def test_partial_regeneration_keeps_the_manifest_describing_every_file(runner, l
         runner, "generate", other, "-o", out, "--library", library, "--doc", "tips", "--format", "html", "--force"
     )
     assert result.exit_code == 0, result.output
-    on_disk = {p.name for p in out.iterdir()} - {"manifest.json"}
+    on_disk = files_in(out) - {"manifest.json"}
     listed = _manifest_files(out)
     assert set(listed) == on_disk == ALL_FILES - {"manifest.json"}
     for name, rec in listed.items():
@@ -415,12 +416,12 @@ def test_partial_regeneration_refuses_files_the_manifest_cannot_vouch_for(runner
     assert run(runner, "generate", profile, "-o", out, "--library", library).exit_code == 0
     (out / "tos.md").write_text("edited by hand\n", encoding="utf-8")
     (out / "tos.pdf").write_bytes(b"%PDF-1.4 not ours")
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {name: (out / name).read_bytes() for name in files_in(out)}
     result = run(runner, "generate", profile, "-o", out, "--library", library, "--doc", "tips", "--force")
     assert result.exit_code == 2, result.output
     assert "tos.md: has changed since manifest.json recorded it" in result.output
     assert "tos.pdf: is not listed in manifest.json" in result.output
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing written
+    assert {name: (out / name).read_bytes() for name in files_in(out)} == before  # nothing written
     # a full regeneration (every document, the same formats) replaces tos.md; tos.pdf is still not vouched for
     result = run(runner, "generate", profile, "-o", out, "--library", library, "--force")
     assert result.exit_code == 2 and "tos.pdf" in result.output

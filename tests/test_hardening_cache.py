@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import MINIMAL, REPO, SAMPLES, clause, make_library
+from conftest import MINIMAL, REPO, SAMPLES, clause, files_in, make_library
 
 from generator import cache
 from generator.cli import cli
@@ -42,7 +42,7 @@ def entries(cache_dir: Path) -> list[Path]:
 
 
 def read_outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {name: (folder / name).read_bytes() for name in sorted(files_in(folder))}
 
 
 # -- item 2: the cache holds sealed data, never code ----------------------------------------------

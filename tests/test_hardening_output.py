@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL, SAMPLES, make_library
+from conftest import MINIMAL, SAMPLES, files_in, make_library
 
 from generator import output
 from generator.errors import OutputError
@@ -66,7 +66,7 @@ def assert_complete_build(folder: Path) -> str:
     assert listed, "the manifest lists no files"
     for name, digest in listed.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, f"{name} is from another build"
-    names = {p.name for p in folder.iterdir()}
+    names = files_in(folder)
     assert names == {*listed, "manifest.json", "sop.json"}, f"unexpected files: {sorted(names)}"
     return manifest["profile"]["digest"]
 

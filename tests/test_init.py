@@ -97,6 +97,7 @@ def test_init_in_a_terminal_recovers_from_bad_answers(tmp_path: Path) -> None:
     # contacts only the provider knows, for this profile's recipients (UK and Australia only)
     answer(child, "NCA reporting-portal organisation administrator", "Jo Bloggs (CEO); replacement: Sam Roe (CTO)")
     answer(child, "Australian police (AFP) contact for referrals", "")
+    answer(child, "URL your report forms send", "")  # the notice kit (uk): none yet
     answer(child, "Who handles trust and safety", "solo")
     answer(child, "Version of these documents", "")
     answer(child, "Paper size", "")

@@ -51,6 +51,7 @@ _TYPES = {
     "string": str,
     "boolean": bool,
     "null": type(None),
+    "integer": int,
 }
 
 

@@ -9,10 +9,11 @@ May import: ``profile``, ``library``, ``documents`` and the infrastructure. It
 never imports ``render`` or ``review``.
 """
 
-from .consistency import check_build
+from .consistency import check_build, check_notices
 from .lint import lint_library
 
 __all__ = [
     "check_build",
+    "check_notices",
     "lint_library",
 ]

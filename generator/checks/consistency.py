@@ -172,6 +172,70 @@ def check_build(
         raise LibraryError("The documents contradict each other", problems)
 
 
+def notice_problems(decisions: list[Decision], letters: Iterable[Any], promises: Iterable[Any]) -> list[Problem]:
+    """Check the ToS promises about notices against the kit's letters and the SOP's steps.
+
+    ``letters`` are the notice kit's letters for the profile (each with ``id``
+    and ``elements``, every element with ``provision`` and ``text``);
+    ``promises`` pair a ToS clause with the letters that keep its promise and the
+    SOP step that does it (``tos_clause``, ``promise``, ``letters``,
+    ``sop_clause``), and ``required`` maps a letter id to the provisions it
+    must carry. A selected promise needs every one of its letters and its SOP
+    step; a letter needs every element the law requires, with text.
+    """
+    chosen = {d.clause.id: d for d in decisions if d.included}
+    have = {letter.id: letter for letter in letters}
+    problems = []
+    for promise in promises:
+        tos = chosen.get(promise.tos_clause)
+        if tos is None:
+            continue
+        for lid in promise.letters:
+            if lid not in have:
+                problems.append(
+                    _problem(
+                        tos.clause, "", f"promises that {promise.promise}, but the notice kit has no {lid!r} letter"
+                    )
+                )
+        if promise.sop_clause not in chosen:
+            problems.append(
+                _problem(
+                    tos.clause,
+                    "",
+                    f"promises that {promise.promise}, but the SOP step {promise.sop_clause} that does it is not "
+                    "selected for this profile",
+                )
+            )
+    return problems
+
+
+def letter_problems(letters: Iterable[Any], required: Mapping[str, Iterable[str]]) -> list[Problem]:
+    """Return a problem for each legal element a letter lacks (or leaves without text)."""
+    problems = []
+    for letter in letters:
+        present = {e.provision for e in letter.elements if e.provision and e.text.strip()}
+        for provision in required.get(letter.id, ()):
+            if provision not in present:
+                problems.append(
+                    Problem(f"notices/{letter.id}", "", f"the letter lacks the element the law requires: {provision}")
+                )
+    return problems
+
+
+def check_notices(
+    decisions: list[Decision], letters: Iterable[Any], promises: Iterable[Any], required: Mapping[str, Iterable[str]]
+) -> None:
+    """Raise when a ToS notice promise has no letter or SOP step, or a letter lacks a legal element.
+
+    Raises:
+        LibraryError: "The notice kit does not keep the terms' promises", with every problem.
+    """
+    letters = list(letters)
+    problems = notice_problems(decisions, letters, promises) + letter_problems(letters, required)
+    if problems:
+        raise LibraryError("The notice kit does not keep the terms' promises", sorted(problems, key=_order))
+
+
 # -- helpers ----------------------------------------------------------------------------
 
 

@@ -513,7 +513,9 @@ _MARKS = {
 }
 
 
-_MARKER = re.compile(re.escape(V.TO_COMPLETE) + r": (contacts\.[a-z0-9_]+)")
+_MARKER = re.compile(re.escape(V.TO_COMPLETE) + r": ((?:contacts|notices)\.[a-z0-9_]+)")
+#: Profile fields outside ``contacts:`` that a document may show as a TO COMPLETE marker, and what each is for.
+_OTHER_MARKERS = {"notices.form_action": "where the report forms send what people fill in"}
 
 
 def markers(documents: Mapping[str, Document]) -> list[tuple[str, str]]:
@@ -537,7 +539,7 @@ def markers(documents: Mapping[str, Document]) -> list[tuple[str, str]]:
     out = []
     for field in sorted(found):
         spec = V.PROVIDER_CONTACTS.get(field.removeprefix("contacts."))
-        out.append((field, spec.needed_for if spec else ""))
+        out.append((field, spec.needed_for if spec else _OTHER_MARKERS.get(field, "")))
     return out
 
 

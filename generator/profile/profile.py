@@ -347,6 +347,16 @@ PROFILE_SCHEMA = Mapping(
         ),
         "determinations": _determinations_schema(),
         "contacts": _contacts_schema(),
+        "notices": Mapping(
+            {
+                "form_action": Url(
+                    "Where the report forms (`--doc notices`) send what people fill in: an http or https URL of "
+                    f"your backend. Default: empty; the forms show '{V.TO_COMPLETE}: notices.form_action'.",
+                    default=None,
+                ),
+            },
+            "The notice-and-action kit (`--doc notices`).",
+        ),
         "document": _document_schema(),
         "effective_date": Date("Date the documents take effect. Default: left for you to fill in.", default=None),
         "governing_law": Str("Governing law named in the terms. Default: none.", default=None),
@@ -378,7 +388,10 @@ class Profile:
     @property
     def digest(self) -> str:
         """SHA-256 of the canonical JSON form of the validated profile."""
-        return hashlib.sha256(canonical_json(self.data).encode()).hexdigest()
+        data = self.data
+        if data.get("notices") == {"form_action": None}:  # added later: a profile without it keeps its digest
+            data = {k: v for k, v in data.items() if k != "notices"}
+        return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
     def facts(self) -> dict[str, Any]:
         """Return the flat facts clause conditions are written against."""

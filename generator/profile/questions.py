@@ -544,6 +544,17 @@ def questions() -> list[Question]:
     qs += [_safeguard_question(sg) for sg in V.SAFEGUARDS.values()]
     qs += [_determination_question(d) for d in V.DETERMINATIONS.values()]
     qs += [_contact_question(c) for c in V.PROVIDER_CONTACTS.values()]
+    qs.append(
+        Question(
+            "notices.form_action",
+            "form-action",
+            "URL your report forms send what people fill in to (https://..., or none: the forms show TO COMPLETE)",
+            _optional_url,
+            lambda a: None,
+            lambda a: bool({"eu", "us", "uk"} & set(a.get("jurisdictions", []))),
+            comment="where the notice kit's report forms post; empty: the forms show TO COMPLETE",
+        )
+    )
     qs += [
         Question(
             "team.size",
@@ -710,7 +721,7 @@ def _not_asked_comment(q: Question, answers: Answers) -> str:
     if q.key.startswith("determinations."):
         d = V.DETERMINATIONS[q.key.split(".", 1)[1]]
         return f"not asked: the service does not operate in {d.jurisdiction}"
-    if q.key.startswith("contacts."):
+    if q.key.startswith("contacts.") or q.key == "notices.form_action":
         return "not needed for these jurisdictions"
     if q.key == "audience.parental_consent":
         return "not asked: the minimum age is 13 or more"
