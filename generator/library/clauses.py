@@ -11,6 +11,7 @@ import datetime as _dt
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -536,6 +537,23 @@ def builtin_root(kind: str) -> Path:
     return Path(__file__).resolve().parents[2] / kind
 
 
+def parse_clauses(texts: Sequence[tuple[str, str]], problems: list[Problem]) -> dict[str, Clause]:
+    """Parse (shown, text) pairs into clauses by id, in the order given, adding problems (duplicate ids too)."""
+    clauses: dict[str, Clause] = {}
+    for shown, text in texts:
+        clause, found = parse_clause(text, shown)
+        problems.extend(found)
+        if clause is None:
+            continue
+        if clause.id in clauses:
+            problems.append(
+                Problem(shown, "id", f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})", 2)
+            )
+            continue
+        clauses[clause.id] = clause
+    return clauses
+
+
 def load_library(root: str | Path | None = None) -> Library:
     """Load every clause in a library folder, reporting all problems at once.
 
@@ -591,18 +609,7 @@ def load_library(root: str | Path | None = None) -> Library:
         if cached is not None:
             cached.settings = settings
             return cached
-    clauses: dict[str, Clause] = {}
-    for shown, text in texts:
-        clause, found = parse_clause(text, shown)
-        problems.extend(found)
-        if clause is None:
-            continue
-        if clause.id in clauses:
-            problems.append(
-                Problem(shown, "id", f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})", 2)
-            )
-            continue
-        clauses[clause.id] = clause
+    clauses = parse_clauses(texts, problems)
     if not clauses and not problems:
         problems.append(Problem(shown_root, "", "holds no clause files (*.md); a library needs at least one clause"))
     if problems:

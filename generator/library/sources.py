@@ -34,7 +34,7 @@ from .. import __version__
 from ..errors import LibraryError, Problem, UsageError
 from ..profile import Checker, YamlProblem, parse_yaml
 from ..profile.yamlio import MAX_BYTES
-from .clauses import ID_RE, LIBRARY_SCHEMA, SEMVER_RE, Clause, Library, load_library, parse_clause
+from .clauses import ID_RE, LIBRARY_SCHEMA, SEMVER_RE, Clause, Library, load_library, parse_clause, parse_clauses
 
 #: The lockfile format written by this version.
 LOCK_FORMAT = "policygen-lock/2"
@@ -108,20 +108,8 @@ def _manifest(text: str, shown: str) -> tuple[str, str, list[Problem]]:
 
 
 def _parse_clauses(texts: Sequence[tuple[str, str]], problems: list[Problem]) -> dict[str, Clause]:
-    """Parse (shown, text) pairs into clauses by id, adding problems (duplicates too)."""
-    clauses: dict[str, Clause] = {}
-    for shown, text in texts:
-        clause, found = parse_clause(text, shown)
-        problems.extend(found)
-        if clause is None:
-            continue
-        if clause.id in clauses:
-            problems.append(
-                Problem(shown, "id", f"duplicate clause id {clause.id!r} (also in {clauses[clause.id].file})", 2)
-            )
-            continue
-        clauses[clause.id] = clause
-    return dict(sorted(clauses.items()))
+    """Parse (shown, text) pairs into clauses by id, sorted, adding problems (duplicates too)."""
+    return dict(sorted(parse_clauses(texts, problems).items()))
 
 
 def _finish(shown_root: str, name: str, version: str, clauses: dict[str, Clause], problems: list[Problem]) -> Library:
