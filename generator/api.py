@@ -9,6 +9,7 @@ them directly::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -177,15 +178,19 @@ def build_many(
     with PDF or contents page numbers lays every document of these profiles
     out in one run.
     """
-    pending = [_start(p, library, templates, docs, formats, toc_pages, final, sources) for p in profiles]
-    to_layout = {f"{i}/{name}": data for i, job in enumerate(pending) for name, data in job.to_layout.items()}
     pdfs: dict[str, bytes] = {}
     numbers: dict[str, list[str]] = {}
-    if to_layout:
-        from .render import layout
+    needs_layout = bool(docs) and ("pdf" in formats or ("docx" in formats and want_toc_pages(toc_pages)))
+    with contextlib.ExitStack() as stack:
+        if needs_layout:  # LibreOffice starts now, on the other core, while the documents are built
+            from .render import Session
 
-        pdf = "pdf" in formats
-        pdfs, numbers = layout(to_layout, pdf=pdf, pages=any(job.pages for job in pending))
+            session = stack.enter_context(Session())
+        pending = [_start(p, library, templates, docs, formats, toc_pages, final, sources) for p in profiles]
+        to_layout = {f"{i}/{name}": data for i, job in enumerate(pending) for name, data in job.to_layout.items()}
+        if to_layout:
+            pdf = "pdf" in formats
+            pdfs, numbers = session.layout(to_layout, pdf=pdf, pages=any(job.pages for job in pending))
     out = []
     for i, job in enumerate(pending):
         mine = f"{i}/"

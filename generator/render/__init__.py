@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from ..documents.model import Document
 from ..library.templating import Templates
-from .pdf import find_soffice, font_fallback, layout, require_soffice
+from .pdf import Session, find_soffice, font_fallback, require_soffice
 
-__all__ = ["Renderer", "find_soffice", "font_fallback", "layout", "renderer", "require_soffice"]
+__all__ = ["Renderer", "Session", "find_soffice", "font_fallback", "renderer", "require_soffice"]
 
 Renderer = Callable[[Document, Templates], bytes]
 

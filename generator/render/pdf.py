@@ -7,9 +7,20 @@ numbers), so the conversion runs a small LibreOffice Basic macro that opens
 each document, updates its indexes (the table of contents gets its page
 numbers, in one pass: the DOCX already holds every entry, so filling in
 the numbers moves no text to another page; a second pass gave byte-identical
-PDFs for every sample) and exports the PDF. The macro lives in a fresh, throw-away
-LibreOffice profile, so it never touches the user's own LibreOffice settings
-and a running LibreOffice does not intercept the call.
+PDFs for every sample) and exports the PDF.
+
+The macro lives in a fresh, throw-away LibreOffice profile, so it never
+touches the user's own LibreOffice settings and a running LibreOffice does
+not intercept the call. policygen writes that profile itself (the macro, its
+library's two index files, and the setting that marks the profile as set up,
+which stops LibreOffice from replacing the macro with its presets on the
+first start), so one LibreOffice start does the work. LibreOffice starts
+*before* the documents are built (:class:`Session`): its start-up, about as
+long as building a profile's documents, runs on the other core while Python
+builds them, and the macro waits for the list of files. Where a LibreOffice
+version does not take the prepared profile (the macro never runs), the
+conversion falls back to letting LibreOffice make the profile first and
+running the macro in a second start.
 
 PDF files carry a creation date and a random file id; both are replaced with
 values derived from the PDF's content, so the same inputs give the same bytes.
@@ -37,9 +48,16 @@ TIMEOUT_PER_DOC = 60
 _MACRO = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
 <script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
-Sub ExportPdfs(listUrl As String, errorUrl As String)
+Sub ExportPdfs(listUrl As String, errorUrl As String, doneUrl As String)
   On Error GoTo Failed
   Dim n As Integer
+  Dim waited As Long
+  waited = 0
+  Do While Not FileExists(ConvertFromURL(listUrl))
+    Wait 10
+    waited = waited + 10
+    If waited &gt; WAIT_MS Then Exit Sub
+  Loop
   Dim entry As String
   Dim parts
   Dim args(0) As New com.sun.star.beans.PropertyValue
@@ -74,6 +92,10 @@ Sub ExportPdfs(listUrl As String, errorUrl As String)
       doc.close(True)
     End If
   Loop
+  Close #n
+  n = FreeFile
+  Open ConvertFromURL(doneUrl) For Output As #n
+  Print #n, &quot;done&quot;
   Close #n
   Exit Sub
 Failed:
@@ -137,38 +159,135 @@ def layout(
     """
     if not documents:
         return {}, {}
-    soffice = require_soffice()
-    with tempfile.TemporaryDirectory(prefix="policygen-pdf-") as tmp:
-        base = Path(tmp)
-        profile = base / "profile"
-        env = _soffice_env(base)
-        profile_arg = f"-env:UserInstallation={profile.as_uri()}"
-        _run([soffice, "--headless", "--norestore", profile_arg, "--terminate_after_init"], env, TIMEOUT_START)
-        module = profile / "user" / "basic" / "Standard" / "Module1.xba"
-        if not module.parent.is_dir():
-            raise ConverterError(f"LibreOffice did not create its profile in {profile}; cannot convert to PDF")
-        module.write_text(_MACRO, encoding="utf-8")
+    with Session() as session:
+        return session.layout(documents, pdf=pdf, pages=pages)
+
+
+#: Milliseconds the macro waits for its list of documents before it gives up (policygen died without
+#: stopping LibreOffice, which it otherwise always does).
+WAIT_MS = 600_000
+
+_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/Office"><prop oor:name="ooSetupInstCompleted" oor:op="fuse">\
+<value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse">\
+<value>false</value></prop></item>
+</oor:items>
+"""
+
+_LIBRARIES = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE library:libraries PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "libraries.dtd">
+<library:libraries xmlns:library="http://openoffice.org/2000/library" xmlns:xlink="http://www.w3.org/1999/xlink">
+ <library:library library:name="Standard" library:link="false"/>
+</library:libraries>
+"""
+
+_LIBRARY = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "library.dtd">
+<library:library xmlns:library="http://openoffice.org/2000/library" library:name="Standard" \
+library:readonly="false" library:passwordprotected="false">
+ <library:element library:name="Module1"/>
+</library:library>
+"""
+
+
+class Session:
+    """One headless LibreOffice, started ahead of the documents it will lay out.
+
+    Creating a session starts LibreOffice in the background with a prepared,
+    throw-away profile whose macro waits for a list of documents;
+    :meth:`layout` hands it the documents and collects the PDFs and contents
+    page numbers. Use it as a context manager: leaving the block stops
+    LibreOffice if it is still running (an error while the documents were
+    being built) and removes the temporary folder.
+
+    Raises:
+        ConverterError: when LibreOffice is missing or cannot be started.
+    """
+
+    def __init__(self) -> None:
+        self.soffice = require_soffice()
+        self._tmp = tempfile.TemporaryDirectory(prefix="policygen-pdf-")
+        self.base = Path(self._tmp.name)
+        self.env = _soffice_env(self.base)
+        self.profile = self.base / "profile"
+        self.listing = self.base / "list.txt"
+        self.errors = self.base / "errors.txt"
+        self.done = self.base / "done.txt"
+        _write_profile(self.profile)
+        self._proc: subprocess.Popen | None = None
+        try:
+            self._proc = _start(self._command(), self.env)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+
+    def _command(self) -> list[str]:
+        args = ",".join(f'"{u.as_uri()}"' for u in (self.listing, self.errors, self.done))
+        profile_arg = f"-env:UserInstallation={self.profile.as_uri()}"
+        return [
+            self.soffice,
+            "--headless",
+            "--norestore",
+            "--nologo",
+            profile_arg,
+            f"macro:///Standard.Module1.ExportPdfs({args})",
+        ]
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop LibreOffice if it is still running and remove the temporary folder."""
+        if self._proc is not None and self._proc.poll() is None:
+            _kill_group(self._proc)
+        self._proc = None
+        self._tmp.cleanup()
+
+    def layout(
+        self, documents: Mapping[str, bytes], *, pdf: bool = True, pages: bool = True
+    ) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+        """Lay the documents out (see :func:`layout`); a session lays out one set of documents."""
+        if self._proc is None:
+            raise ConverterError("this LibreOffice session has ended")
+        base = self.base
         pairs = []
         for i, (name, data) in enumerate(sorted(documents.items())):
             source = base / f"doc{i}.docx"
             source.write_bytes(data)
             pairs.append((name, source, base / f"doc{i}.pdf", base / f"doc{i}.toc.txt"))
-        listing = base / "list.txt"
-        listing.write_text(
+        staged = base / "list.tmp"
+        staged.write_text(
             "".join(
                 f"{s.as_uri()} {t.as_uri() if pdf else '-'} {p.as_uri() if pages else '-'}\n" for _, s, t, p in pairs
             ),
             encoding="utf-8",
         )
-        errors = base / "errors.txt"
-        macro = f'macro:///Standard.Module1.ExportPdfs("{listing.as_uri()}","{errors.as_uri()}")'
-        _run(
-            [soffice, "--headless", "--norestore", "--nologo", profile_arg, macro],
-            env,
-            TIMEOUT_START + TIMEOUT_PER_DOC * len(pairs),
-        )
-        if errors.exists():
-            raise ConverterError(f"LibreOffice could not convert to PDF: {errors.read_text(errors='replace').strip()}")
+        os.replace(staged, self.listing)  # the macro starts on the whole list, never half of it
+        proc, self._proc = self._proc, None
+        _wait(proc, TIMEOUT_START + TIMEOUT_PER_DOC * len(pairs), self.env)
+        if not self.errors.exists() and not self.done.exists():
+            # this LibreOffice replaced the prepared macro: let it make its profile, then run the macro
+            shutil.rmtree(self.profile, ignore_errors=True)
+            profile_arg = f"-env:UserInstallation={self.profile.as_uri()}"
+            _run(
+                [self.soffice, "--headless", "--norestore", profile_arg, "--terminate_after_init"],
+                self.env,
+                TIMEOUT_START,
+            )
+            module = self.profile / "user" / "basic" / "Standard" / "Module1.xba"
+            if not module.parent.is_dir():
+                raise ConverterError(f"LibreOffice did not create its profile in {self.profile}; cannot convert to PDF")
+            module.write_text(_macro(), encoding="utf-8")
+            _run(self._command(), self.env, TIMEOUT_START + TIMEOUT_PER_DOC * len(pairs))
+        if self.errors.exists():
+            detail = self.errors.read_text(errors="replace").strip()
+            raise ConverterError(f"LibreOffice could not convert to PDF: {detail}")
         out: dict[str, bytes] = {}
         numbers: dict[str, list[str]] = {}
         for name, _, target, toc in pairs:
@@ -180,6 +299,20 @@ def layout(
                 text = toc.read_text(encoding="utf-8", errors="replace") if toc.is_file() else ""
                 numbers[name] = _toc_numbers(text)
         return out, numbers
+
+
+def _macro() -> str:
+    return _MACRO.replace("WAIT_MS", str(WAIT_MS))
+
+
+def _write_profile(profile: Path) -> None:
+    """Write a LibreOffice user profile that already holds the macro and counts as set up."""
+    standard = profile / "user" / "basic" / "Standard"
+    standard.mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    (profile / "user" / "basic" / "script.xlc").write_text(_LIBRARIES, encoding="utf-8")
+    (standard / "script.xlb").write_text(_LIBRARY, encoding="utf-8")
+    (standard / "Module1.xba").write_text(_macro(), encoding="utf-8")
 
 
 _TRAILING_PAGE = re.compile(r"\t\s*(\d+)\s*$")
@@ -223,30 +356,47 @@ def _soffice_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], env: dict[str, str], timeout: int) -> None:
-    """Run LibreOffice in its own process group, so a timeout stops all of its processes."""
+def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start LibreOffice in its own process group, so a timeout stops all of its processes.
+
+    Its messages go to a file in the temporary folder (a pipe nobody reads
+    while the documents are built could fill up and stall it).
+    """
+    log = Path(env["HOME"]) / "soffice.log"
     try:
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        with open(log, "ab") as err:
+            return subprocess.Popen(
+                cmd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,
+            )
     except OSError as exc:
         raise ConverterError(f"Cannot run LibreOffice ({cmd[0]}): {exc.strerror}") from None
+
+
+def _wait(proc: subprocess.Popen, timeout: float, env: dict[str, str]) -> None:
+    """Wait for LibreOffice to finish; stop its whole process group on a timeout or Ctrl-C."""
     try:
-        _, stderr = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise ConverterError(f"LibreOffice did not finish within {timeout} s") from None
+        raise ConverterError(f"LibreOffice did not finish within {timeout:.0f} s") from None
     except BaseException:  # Ctrl-C: do not leave LibreOffice running
         _kill_group(proc)
         raise
     if proc.returncode != 0:
-        detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        log = Path(env["HOME"]) / "soffice.log"
+        text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        detail = text.strip().splitlines()[-1:] or ["no message"]
         raise ConverterError(f"LibreOffice failed (exit {proc.returncode}): {detail[0]}")
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: int) -> None:
+    """Run LibreOffice to the end."""
+    _wait(_start(cmd, env), timeout, env)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -289,6 +439,7 @@ def normalise_pdf(data: bytes) -> bytes:
 
 __all__ = [
     "ConverterError",
+    "Session",
     "docx_to_pdf",
     "find_soffice",
     "font_fallback",

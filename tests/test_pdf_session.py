@@ -1,0 +1,145 @@
+"""LibreOffice starts once, before the documents are built, and never outlives policygen.
+
+``--format pdf`` (and the Word contents' page-number pass) start LibreOffice
+with a prepared profile whose macro waits for the list of documents, so its
+start-up runs while Python builds them. These tests check the order (a fake
+session, fast), that one LibreOffice start does the work, that a LibreOffice
+which does not take the prepared profile still converts (the fallback), and
+that a session left unused is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+from generator import api
+from generator.errors import PolicyGenError
+from generator.render import pdf as pdfmod
+
+HAVE_SOFFICE = pdfmod.find_soffice() is not None
+needs_soffice = pytest.mark.skipif(not HAVE_SOFFICE and not os.environ.get("CI"), reason="LibreOffice not installed")
+
+
+class _FakeSession:
+    """Stands in for LibreOffice: records when it starts, lays out and stops."""
+
+    events: list[str] = []
+
+    def __init__(self) -> None:
+        self.events.append("start")
+
+    def __enter__(self) -> _FakeSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.events.append("close")
+
+    def layout(self, documents, *, pdf=True, pages=True):  # noqa: ANN001, ANN201
+        self.events.append(f"layout {len(documents)}")
+        return {n.rsplit(".", 1)[0] + ".pdf": b"%PDF-fake" for n in documents} if pdf else {}, {}
+
+
+@pytest.fixture
+def fake_session(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import generator.render as render
+
+    events: list[str] = []
+    monkeypatch.setattr(_FakeSession, "events", events)
+    monkeypatch.setattr(render, "Session", _FakeSession)
+    real_start = api._start
+
+    def start(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        events.append("build")
+        return real_start(*args, **kwargs)
+
+    monkeypatch.setattr(api, "_start", start)
+    return events
+
+
+def test_libreoffice_starts_before_the_documents_are_built(fake_session: list[str], tmp_path: Path) -> None:
+    api.generate([SAMPLES / "minimal.yaml", SAMPLES / "hangout.yaml"], tmp_path / "out", formats=["pdf"])
+    sessions = " ".join(fake_session).split("start")[1:]
+    assert sessions, fake_session
+    for session in sessions:  # each LibreOffice: started, then the documents built, laid out, stopped
+        steps = session.split()
+        assert steps[0] == "build" and steps[-1] == "close" and steps[-3] == "layout", fake_session
+    assert (tmp_path / "out" / "hangout" / "tos.pdf").read_bytes() == b"%PDF-fake"
+
+
+def test_no_libreoffice_without_pdf_or_contents_pages(fake_session: list[str], tmp_path: Path) -> None:
+    api.generate([SAMPLES / "minimal.yaml"], tmp_path / "out", formats=["md", "docx"], toc_pages=False)
+    assert "start" not in fake_session
+
+
+def test_a_failed_build_stops_libreoffice(fake_session: list[str], tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        fake_session.append("build")
+        raise PolicyGenError("a clause cannot be rendered")
+
+    monkeypatch.setattr(api, "_start", broken)
+    with pytest.raises(PolicyGenError):
+        api.generate([SAMPLES / "minimal.yaml"], tmp_path / "out", formats=["pdf"])
+    assert fake_session == ["start", "build", "close"]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_one_libreoffice_start_converts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    starts: list[list[str]] = []
+    real = pdfmod._start
+    monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: starts.append(cmd) or real(cmd, env))
+    docx = api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
+    assert docx.written
+    pdfs = pdfmod.docx_to_pdf({"tips.docx": (tmp_path / "docx" / "tips.docx").read_bytes()})
+    assert pdfs["tips.pdf"].startswith(b"%PDF")
+    assert len(starts) == 1, starts  # no separate start to make the profile
+    assert not any("--terminate_after_init" in cmd for cmd in starts)
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_a_libreoffice_that_replaces_the_prepared_macro_still_converts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fallback: a profile LibreOffice sets up itself, then the macro in a second start."""
+    starts: list[list[str]] = []
+    real = pdfmod._start
+    monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: starts.append(cmd) or real(cmd, env))
+    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile: profile.mkdir(parents=True))  # no macro
+    api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
+    data = (tmp_path / "docx" / "tips.docx").read_bytes()
+    pdfs, pages = pdfmod.layout({"tips.docx": data}, pdf=True, pages=True)
+    assert pdfs["tips.pdf"].startswith(b"%PDF")
+    assert "tips.docx" in pages
+    assert any("--terminate_after_init" in cmd for cmd in starts)
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_an_unused_session_is_stopped_and_cleaned_up() -> None:
+    session = pdfmod.Session()
+    proc, base = session._proc, session.base
+    assert proc is not None and proc.poll() is None  # waiting for its list
+    session.close()
+    assert proc.poll() is not None
+    assert not base.exists()
+    with pytest.raises(PolicyGenError):
+        session.layout({"x.docx": b""})
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_pdfs_are_the_same_from_a_prepared_and_a_fallback_profile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    api.generate([SAMPLES / "hangout.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
+    docs = {n: (tmp_path / "docx" / n).read_bytes() for n in ("tos.docx", "tips.docx")}
+    prepared = pdfmod.layout(docs)
+    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile: profile.mkdir(parents=True))
+    fallback = pdfmod.layout(docs)
+    assert prepared == fallback
