@@ -110,7 +110,9 @@ def test_a_libreoffice_that_replaces_the_prepared_macro_still_converts(
     starts: list[list[str]] = []
     real = pdfmod._start
     monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: starts.append(cmd) or real(cmd, env))
-    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile: profile.mkdir(parents=True))  # no macro
+    monkeypatch.setattr(
+        pdfmod, "_write_profile", lambda profile, build_id=None: profile.mkdir(parents=True)
+    )  # no macro
     api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
     data = (tmp_path / "docx" / "tips.docx").read_bytes()
     pdfs, pages = pdfmod.layout({"tips.docx": data}, pdf=True, pages=True)
@@ -140,6 +142,27 @@ def test_pdfs_are_the_same_from_a_prepared_and_a_fallback_profile(
     api.generate([SAMPLES / "hangout.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
     docs = {n: (tmp_path / "docx" / n).read_bytes() for n in ("tos.docx", "tips.docx")}
     prepared = pdfmod.layout(docs)
-    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile: profile.mkdir(parents=True))
+    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile, build_id=None: profile.mkdir(parents=True))
     fallback = pdfmod.layout(docs)
     assert prepared == fallback
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_the_prepared_profile_carries_the_installation_build_id(tmp_path: Path) -> None:
+    build_id = pdfmod._build_id(pdfmod.find_soffice() or "")
+    if os.environ.get("CI"):
+        assert build_id  # Debian's LibreOffice has program/versionrc
+    pdfmod._write_profile(tmp_path / "p", build_id)
+    written = tmp_path / "p" / "user" / "extensions" / "buildid"
+    assert (written.read_text(encoding="utf-8") == build_id) if build_id else not written.exists()
+
+
+def test_a_hostile_versionrc_build_id_is_ignored(tmp_path: Path) -> None:
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "soffice").write_text("", encoding="utf-8")
+    (program / "versionrc").write_text("[Version]\nbuildid=</value><evil/>\n", encoding="utf-8")
+    assert pdfmod._build_id(str(program / "soffice")) is None
+    (program / "versionrc").write_text("[Version]\nbuildid=40(Build:2)\n", encoding="utf-8")
+    assert pdfmod._build_id(str(program / "soffice")) == "40(Build:2)"
