@@ -172,9 +172,23 @@ def test_rows_copied_under_another_key_or_truncated_are_misses(warm_cache, tmp_p
     assert generate_with_cache(copy, tmp_path) == out
 
 
-def _hostile_db(case: str, db: Path, tmp_path: Path) -> None:
-    secret = tmp_path / "secret"
-    secret.write_text("not a cache")
+def _forged(cache_dir: Path, dest: Path) -> Path:
+    """A well-formed cache whose rows are correctly sealed but say "202$/268": served, it would show."""
+    forged = _copy(cache_dir, dest)
+
+    def forge(kind: str, digest: str, seal: str, payload: bytes) -> tuple[str, bytes] | None:
+        if b"2026/268" not in payload:
+            return None
+        payload = payload.replace(b"2026/268", b"202$/268")
+        return cache._seal(kind, digest, payload), payload
+
+    assert rewrite(forged, forge)
+    return forged
+
+
+def _hostile_db(case: str, db: Path, cache_dir: Path, tmp_path: Path) -> Path:
+    """Make ``db`` hostile; return a file outside the cache that must be left exactly as it was."""
+    outside = db_of(_forged(cache_dir, tmp_path / "forged"))
     if case in ("trigger", "view", "extra-table"):
         sql = {
             "trigger": "CREATE TRIGGER t AFTER INSERT ON entries BEGIN UPDATE entries SET payload = x'00'; END",
@@ -184,26 +198,26 @@ def _hostile_db(case: str, db: Path, tmp_path: Path) -> None:
         with contextlib.closing(sqlite3.connect(db)) as conn:
             conn.execute(sql)
             conn.commit()
-        return
-    if case == "truncated":
+    elif case == "truncated":
         with db.open("r+b") as f:
             f.truncate(db.stat().st_size // 2)
-        return
-    db.unlink()
-    if case == "symlink":
-        db.symlink_to(secret)
+    else:
+        db.unlink()
+    if case == "symlink":  # to a forged cache: following the link would serve its text
+        db.symlink_to(outside)
     elif case == "fifo":
         os.mkfifo(db)
     elif case == "directory":
         db.mkdir()
-    elif case == "oversized":
-        with db.open("wb") as f:  # sparse: as large as it claims, without writing half a gigabyte
-            f.write(b"SQLite format 3\x00")
+    elif case == "oversized":  # the forged cache, grown (sparse) past the size limit: opened, it would be served
+        shutil.copyfile(outside, db)
+        with db.open("r+b") as f:
             f.truncate(cache.MAX_FILE + 1)
     elif case == "garbage":
         db.write_bytes(bytes(random.Random(3).randrange(256) for _ in range(100_000)))
     elif case == "empty":
         db.write_bytes(b"")
+    return outside
 
 
 @pytest.mark.parametrize(
@@ -214,9 +228,10 @@ def test_hostile_database_file_is_a_miss(case: str, warm_cache, tmp_path: Path) 
     cache_dir, out = warm_cache
     copy = _copy(cache_dir, tmp_path / "cache")
     db = db_of(copy)
-    _hostile_db(case, db, tmp_path)
+    outside = _hostile_db(case, db, cache_dir, tmp_path)
+    before = outside.read_bytes()
     assert generate_with_cache(copy, tmp_path, timeout=60) == out
-    assert (tmp_path / "secret").read_text() == "not a cache"
+    assert outside.read_bytes() == before
     if case in ("symlink", "fifo", "directory"):  # not ours to delete: left alone, the run had no cache
         assert not stat.S_ISREG(os.lstat(db).st_mode)
     else:  # our file: replaced by a fresh database holding exactly our schema, refilled
