@@ -141,7 +141,7 @@ def _seal(kind: str, digest: str, payload: bytes) -> str:
 
 
 def _valid(kind: str, digest: str) -> bool:
-    return kind.isidentifier() and len(digest) == _DIGEST_LEN and all(c in "0123456789abcdef" for c in digest)
+    return kind.isidentifier() and len(digest) == _DIGEST_LEN and not digest.strip("0123456789abcdef")
 
 
 # -- the database --------------------------------------------------------------------------------
@@ -334,6 +334,8 @@ def load(kind: str, digest: str) -> bytes | None:
             if _is_corrupt(error):
                 _remove_db(st)
                 st.absent = True
+            elif getattr(error, "sqlite_errorname", "") == "SQLITE_TOOBIG" or isinstance(error, MemoryError):
+                pass  # a row longer than any entry we write: this entry is a miss
             else:  # locked past the timeout: stop waiting on the cache for the rest of the run
                 _close(st)
                 st.broken = True

@@ -326,6 +326,33 @@ def test_a_locked_database_neither_hangs_nor_fails_a_run(warm_cache, tmp_path: P
         conn.execute("ROLLBACK")
 
 
+def test_a_row_longer_than_any_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
+    small, big = cache.key("small"), cache.key("big")
+    cache.store("render", small, b'"small"')
+    cache.close()
+    payload = b"x" * (cache.MAX_ENTRY + 10_000)
+    with contextlib.closing(sqlite3.connect(db_of(folder))) as conn, conn:
+        conn.execute(
+            "INSERT INTO entries VALUES ('render', ?, ?, ?, 0)", (big, cache._seal("render", big, payload), payload)
+        )
+    assert cache.load("render", big) is None
+    assert cache.load("render", small) == b'"small"', "one oversized row does not turn the cache off"
+    cache.close()
+
+
+def test_old_entry_files_are_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    old = folder / "render" / "ab" / ("ab" + "0" * 62)
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"policygen-cache 2\n...")
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
+    cache.store("render", cache.key("new"), b'"new"')
+    cache.close()
+    assert old.read_bytes() == b"policygen-cache 2\n..." and len(rows(folder)) == 1
+
+
 def test_prune_keeps_the_cache_under_its_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "c"
     monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
