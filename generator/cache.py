@@ -29,8 +29,8 @@ someone else or one over :data:`MAX_FILE` is never opened (a regular file of
 ours that is oversized is deleted and started afresh; anything else means no
 cache for this run). The connection runs with ``trusted_schema=OFF``,
 ``cell_size_check=ON``, no memory mapping, rows bounded to about
-:data:`MAX_ENTRY` and the schema checked to be exactly ours (no triggers,
-views or other tables). A wrong schema, a file that is not a database or a
+:data:`MAX_ENTRY`, the schema checked to be exactly ours (no triggers,
+views or other tables) and the rollback journal (no WAL). A wrong schema, a file that is not a database or a
 corrupt one is deleted and replaced by a fresh database. "Database is
 locked" (another policygen writing; the wait is bounded to two seconds) is a
 miss or a skipped write. Every failure is silent: the cache only ever saves
@@ -198,7 +198,7 @@ def _folder_ok(folder: Path) -> bool:
 def _remove_db(st: _Store) -> None:
     """Delete our database (and its journal), but only regular files we own inside the checked folder."""
     _close(st)
-    for name in (DB_NAME, DB_NAME + "-journal"):
+    for name in (DB_NAME, DB_NAME + "-journal", DB_NAME + "-wal", DB_NAME + "-shm"):
         path = st.folder / name
         try:
             info = os.lstat(path)
@@ -291,6 +291,8 @@ def _connect(st: _Store, create: bool) -> Any:
                     conn.close()
                     st.absent = True
                     return None
+                raise _NotOurs
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "delete":  # no WAL and shared-memory file
                 raise _NotOurs
         except (sqlite3.Error, _NotOurs) as error:
             with contextlib.suppress(sqlite3.Error):

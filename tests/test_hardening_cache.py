@@ -213,6 +213,13 @@ def _hostile_db(case: str, db: Path, cache_dir: Path, tmp_path: Path) -> Path:
         shutil.copyfile(outside, db)
         with db.open("r+b") as f:
             f.truncate(cache.MAX_FILE + 1)
+    elif case in ("wal", "foreign-owner"):  # the forged cache, in WAL mode or owned by someone else
+        shutil.copyfile(outside, db)
+        if case == "wal":
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                assert conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+        else:
+            os.chown(db, 12345, 12345)
     elif case == "garbage":
         db.write_bytes(bytes(random.Random(3).randrange(256) for _ in range(100_000)))
     elif case == "empty":
@@ -222,9 +229,24 @@ def _hostile_db(case: str, db: Path, cache_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "case",
-    ["symlink", "fifo", "directory", "oversized", "garbage", "truncated", "empty", "trigger", "view", "extra-table"],
+    [
+        "symlink",
+        "fifo",
+        "directory",
+        "foreign-owner",
+        "oversized",
+        "garbage",
+        "truncated",
+        "empty",
+        "trigger",
+        "view",
+        "extra-table",
+        "wal",
+    ],
 )
 def test_hostile_database_file_is_a_miss(case: str, warm_cache, tmp_path: Path) -> None:
+    if case == "foreign-owner" and os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
     cache_dir, out = warm_cache
     copy = _copy(cache_dir, tmp_path / "cache")
     db = db_of(copy)
@@ -232,12 +254,14 @@ def test_hostile_database_file_is_a_miss(case: str, warm_cache, tmp_path: Path) 
     before = outside.read_bytes()
     assert generate_with_cache(copy, tmp_path, timeout=60) == out
     assert outside.read_bytes() == before
-    if case in ("symlink", "fifo", "directory"):  # not ours to delete: left alone, the run had no cache
-        assert not stat.S_ISREG(os.lstat(db).st_mode)
+    if case in ("symlink", "fifo", "directory", "foreign-owner"):  # not ours to delete: left alone, no cache
+        info = os.lstat(db)
+        assert not stat.S_ISREG(info.st_mode) or info.st_uid == 12345
     else:  # our file: replaced by a fresh database holding exactly our schema, refilled
         assert schema(copy) == cache._SCHEMA
         assert len(rows(copy)) == len(rows(cache_dir))
         assert db.stat().st_size < cache.MAX_FILE
+        assert sorted(p.name for p in copy.iterdir()) == [cache.DB_NAME]
 
 
 def test_a_cache_folder_that_is_a_link_is_not_used(warm_cache, tmp_path: Path) -> None:
@@ -246,6 +270,16 @@ def test_a_cache_folder_that_is_a_link_is_not_used(warm_cache, tmp_path: Path) -
     (tmp_path / "link").symlink_to(tmp_path / "real")
     assert generate_with_cache(tmp_path / "link", tmp_path) == out
     assert not list((tmp_path / "real").iterdir()), "nothing written through the link"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a folder away")
+def test_a_cache_folder_owned_by_someone_else_is_not_used(warm_cache, tmp_path: Path) -> None:
+    cache_dir, out = warm_cache
+    forged = _forged(cache_dir, tmp_path / "forged")
+    os.chown(forged, 12345, 12345)
+    before = db_of(forged).read_bytes()
+    assert generate_with_cache(forged, tmp_path) == out
+    assert db_of(forged).read_bytes() == before
 
 
 # -- writes are buffered, flushed once, and safe with several processes ------------------------
