@@ -30,8 +30,9 @@ ours that is oversized is deleted and started afresh; anything else means no
 cache for this run). The connection runs with ``trusted_schema=OFF``,
 ``cell_size_check=ON``, no memory mapping, rows bounded to about
 :data:`MAX_ENTRY`, the schema checked to be exactly ours (no triggers,
-views or other tables) and the rollback journal (no WAL). A wrong schema, a file that is not a database or a
-corrupt one is deleted and replaced by a fresh database. "Database is
+views or other tables) and the rollback journal (not WAL, whose shared
+memory file would be mapped). A wrong schema, a file that is not a database
+or a corrupt one is deleted and replaced by a fresh database. "Database is
 locked" (another policygen writing; the wait is bounded to two seconds) is a
 miss or a skipped write. Every failure is silent: the cache only ever saves
 time.
