@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, clause, make_library
 
-from generator import api
+from generator import api, cache
 from generator.documents.skeletons import load_templates
 from generator.library import templating
 from generator.library.clauses import load_library
@@ -15,6 +15,8 @@ from generator.profile.profile import load_profile
 
 
 def build(lib: Path, profile: Path) -> dict[str, bytes]:
+    cache.close()  # write what the last build stored; read the database afresh, as a new run would
+    cache._texts.clear()
     templating._compiled.cache_clear()
     return api.build(load_profile(profile), load_library(lib), load_templates()).files
 
@@ -30,7 +32,8 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
 def test_warm_cache_gives_identical_output(setup, tmp_path: Path) -> None:
     lib, profile = setup
     cold = build(lib, profile)
-    assert list((tmp_path / "cache").rglob("*")), "the cache was written"
+    cache.close()
+    assert (tmp_path / "cache" / cache.DB_NAME).stat().st_size, "the cache was written"
     warm = build(lib, profile)
     assert cold == warm
 
@@ -45,16 +48,19 @@ def test_an_edited_clause_is_never_served_from_cache(setup) -> None:
 def test_corrupt_entries_are_ignored(setup, tmp_path: Path) -> None:
     lib, profile = setup
     first = build(lib, profile)
-    for entry in (tmp_path / "cache").rglob("*"):
-        if entry.is_file():
-            entry.write_bytes(b"\x00garbage")
+    cache.close()
+    db = tmp_path / "cache" / cache.DB_NAME
+    db.write_bytes(b"\x00garbage" * 1000)
     assert build(lib, profile) == first
+    cache.close()
+    assert db.read_bytes().startswith(b"SQLite format 3\x00"), "the garbage was replaced by a fresh cache"
 
 
 def test_cache_can_be_switched_off(setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYGEN_NO_CACHE", "1")
     lib, profile = setup
     build(lib, profile)
+    cache.close()
     assert not (tmp_path / "cache").exists()
 
 
@@ -64,6 +70,8 @@ def test_unwritable_cache_is_harmless(setup, tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(blocker / "cache"))
     lib, profile = setup
     assert build(lib, profile)["tos.md"]
+    cache.close()  # the write fails silently
+    assert blocker.read_text() == "a file where the cache folder should be"
 
 
 def test_lint_results_are_cached_and_invalidated(setup, tmp_path: Path) -> None:

@@ -8,11 +8,14 @@ link out of them, hangs, crashes, or prints a memory address.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import random
 import shutil
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -37,8 +40,33 @@ def run_cli(args: list[str], cache_dir: Path, timeout: float = 120, **env: str) 
     )
 
 
-def entries(cache_dir: Path) -> list[Path]:
-    return sorted(p for p in cache_dir.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+def db_of(cache_dir: Path) -> Path:
+    return cache_dir / cache.DB_NAME
+
+
+def rows(cache_dir: Path) -> list[tuple[str, str, str, bytes]]:
+    """Every row of the cache database, read directly (not through policygen's checks)."""
+    with contextlib.closing(sqlite3.connect(db_of(cache_dir))) as conn:
+        return conn.execute("SELECT kind, digest, seal, payload FROM entries ORDER BY kind, digest").fetchall()
+
+
+def rewrite(cache_dir: Path, change) -> int:  # noqa: ANN001
+    """Replace each row's (seal, payload) by ``change(row)`` where it returns one; return how many changed."""
+    changed = 0
+    with contextlib.closing(sqlite3.connect(db_of(cache_dir))) as conn, conn:
+        for kind, digest, seal, payload in rows(cache_dir):
+            new = change(kind, digest, seal, payload)
+            if new is not None:
+                conn.execute(
+                    "UPDATE entries SET seal = ?, payload = ? WHERE kind = ? AND digest = ?", (*new, kind, digest)
+                )
+                changed += 1
+    return changed
+
+
+def schema(cache_dir: Path) -> set[tuple]:
+    with contextlib.closing(sqlite3.connect(db_of(cache_dir))) as conn:
+        return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
 
 
 def read_outputs(folder: Path) -> dict[str, bytes]:
@@ -61,16 +89,31 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     return root / "cache", out
 
 
+def generate_with_cache(copy: Path, tmp_path: Path, timeout: float = 120) -> dict[str, bytes]:
+    """Run pixelpals (md) with ``copy`` as the cache folder in a fresh process; return its files."""
+    result = run_cli(
+        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"],
+        copy,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return read_outputs(tmp_path / "out")
+
+
 def test_every_cache_entry_is_sealed_json_data(warm_cache, monkeypatch: pytest.MonkeyPatch) -> None:
     cache_dir, _ = warm_cache
     monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(cache_dir))
-    found = entries(cache_dir)
-    assert {p.parent.parent.name for p in found} >= {"library", "markdown", "render"}
-    for path in found:
-        assert path.read_bytes().startswith(cache.MAGIC), path
-        payload = cache.load(path.parent.parent.name, path.name)
-        assert payload is not None, f"{path}: the integrity digest does not match"
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
+    assert sorted(p.name for p in cache_dir.iterdir()) == [cache.DB_NAME], "one file, no journal left behind"
+    assert schema(cache_dir) == cache._SCHEMA
+    found = rows(cache_dir)
+    assert {kind for kind, *_ in found} >= {"library", "markdown", "render"}
+    for kind, digest, seal, payload in found:
+        assert seal == cache._seal(kind, digest, payload), (kind, digest)
+        assert cache.load(kind, digest) == payload, f"{kind}/{digest}: the integrity digest does not match"
         json.loads(payload)  # plain JSON: nothing to unmarshal, unpickle or compile
+    cache.close()
 
 
 def _copy(cache_dir: Path, dest: Path) -> Path:
@@ -81,73 +124,297 @@ def _copy(cache_dir: Path, dest: Path) -> Path:
 def test_garbled_legal_text_in_the_cache_never_reaches_the_documents(warm_cache, tmp_path: Path) -> None:
     cache_dir, out = warm_cache
     copy = _copy(cache_dir, tmp_path / "cache")
-    changed = 0
-    for path in entries(copy):
-        data = path.read_bytes()
-        if b"2026/268" in data:
-            path.write_bytes(data.replace(b"2026/268", b"202$/268"))  # still valid JSON
-            changed += 1
-    assert changed
-    result = run_cli(
-        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"], copy
-    )
-    assert result.returncode == 0, result.stderr
-    assert read_outputs(tmp_path / "out") == out
+
+    def garble(kind: str, digest: str, seal: str, payload: bytes) -> tuple[str, bytes] | None:
+        if b"2026/268" in payload:
+            return seal, payload.replace(b"2026/268", b"202$/268")  # still valid JSON
+        return None
+
+    assert rewrite(copy, garble)
+    assert generate_with_cache(copy, tmp_path) == out
 
 
-def test_flipped_bytes_in_every_entry_never_change_output_or_crash(warm_cache, tmp_path: Path) -> None:
+def _flip(rng: random.Random, data: bytes, times: int = 3) -> bytes:
+    flipped = bytearray(data)
+    for _ in range(times):
+        i = rng.randrange(len(flipped))
+        flipped[i] ^= 1 << rng.randrange(8)
+    return bytes(flipped)
+
+
+def test_flipped_bytes_in_every_row_never_change_output_or_crash(warm_cache, tmp_path: Path) -> None:
     cache_dir, out = warm_cache
     copy = _copy(cache_dir, tmp_path / "cache")
     rng = random.Random(10)
-    for path in entries(copy):
-        data = bytearray(path.read_bytes())
-        for _ in range(3):
-            i = rng.randrange(len(data))
-            data[i] ^= 1 << rng.randrange(8)
-        path.write_bytes(bytes(data))
-    result = run_cli(
-        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"], copy
-    )
-    assert result.returncode == 0, result.stderr
-    assert read_outputs(tmp_path / "out") == out
+    n = rewrite(copy, lambda kind, digest, seal, payload: (seal, _flip(rng, payload)))
+    assert n == len(rows(cache_dir))
+    assert generate_with_cache(copy, tmp_path) == out
+    assert all(seal == cache._seal(k, d, p) for k, d, seal, p in rows(copy)), "the bad rows were rewritten"
 
 
-def test_links_fifos_oversized_and_renamed_entries_are_misses(warm_cache, tmp_path: Path) -> None:
+def test_rows_copied_under_another_key_or_truncated_are_misses(warm_cache, tmp_path: Path) -> None:
     cache_dir, out = warm_cache
     copy = _copy(cache_dir, tmp_path / "cache")
-    secret = tmp_path / "secret"
-    secret.write_text("not a cache entry")
-    found = entries(copy)
-    for i, path in enumerate(found):
-        kind = i % 4
-        path.unlink()
-        if kind == 0:
-            path.symlink_to(secret)
-        elif kind == 1:
-            os.mkfifo(path)
-        elif kind == 2:
-            with path.open("wb") as f:  # sparse: as large as it claims, without writing 32 MiB
-                f.write(cache.MAGIC)
-                f.truncate(cache.MAX_ENTRY + 10)
-        else:  # a valid entry under another entry's name
-            path.write_bytes(found[(i + 1) % len(found)].read_bytes() if found[(i + 1) % len(found)].exists() else b"")
-    result = run_cli(
-        ["generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(tmp_path / "out"), "--format", "md", "-q"],
-        copy,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert read_outputs(tmp_path / "out") == out
+    found = rows(cache_dir)
+    by_kind: dict[str, list[tuple[str, bytes]]] = {}
+    for kind, _, seal, payload in found:
+        by_kind.setdefault(kind, []).append((seal, payload))
+    count = iter(range(len(found)))
+
+    def swap(kind: str, digest: str, seal: str, payload: bytes) -> tuple[str, bytes]:
+        i = next(count)
+        if i % 2:  # a well-sealed row of the same kind, under this key
+            others = [row for row in by_kind[kind] if row[1] != payload]
+            return others[i % len(others)] if others else (seal, payload[: len(payload) // 2])
+        return seal, payload[: len(payload) // 2]  # truncated payload, seal kept
+
+    rewrite(copy, swap)
+    assert generate_with_cache(copy, tmp_path) == out
+
+
+def _forged(cache_dir: Path, dest: Path) -> Path:
+    """A well-formed cache whose rows are correctly sealed but say "202$/268": served, it would show."""
+    forged = _copy(cache_dir, dest)
+
+    def forge(kind: str, digest: str, seal: str, payload: bytes) -> tuple[str, bytes] | None:
+        if b"2026/268" not in payload:
+            return None
+        payload = payload.replace(b"2026/268", b"202$/268")
+        return cache._seal(kind, digest, payload), payload
+
+    assert rewrite(forged, forge)
+    return forged
+
+
+def _hostile_db(case: str, db: Path, cache_dir: Path, tmp_path: Path) -> Path:
+    """Make ``db`` hostile; return a file outside the cache that must be left exactly as it was."""
+    outside = db_of(_forged(cache_dir, tmp_path / "forged"))
+    if case in ("trigger", "view", "extra-table"):
+        sql = {
+            "trigger": "CREATE TRIGGER t AFTER INSERT ON entries BEGIN UPDATE entries SET payload = x'00'; END",
+            "view": "CREATE VIEW v AS SELECT * FROM entries",
+            "extra-table": "CREATE TABLE other (x)",
+        }[case]
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute(sql)
+            conn.commit()
+    elif case == "truncated":
+        with db.open("r+b") as f:
+            f.truncate(db.stat().st_size // 2)
+    else:
+        db.unlink()
+    if case == "symlink":  # to a forged cache: following the link would serve its text
+        db.symlink_to(outside)
+    elif case == "fifo":
+        os.mkfifo(db)
+    elif case == "directory":
+        db.mkdir()
+    elif case == "oversized":  # the forged cache, grown (sparse) past the size limit: opened, it would be served
+        shutil.copyfile(outside, db)
+        with db.open("r+b") as f:
+            f.truncate(cache.MAX_FILE + 1)
+    elif case in ("wal", "foreign-owner"):  # the forged cache, in WAL mode or owned by someone else
+        shutil.copyfile(outside, db)
+        if case == "wal":
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                assert conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+        else:
+            os.chown(db, 12345, 12345)
+    elif case == "garbage":
+        db.write_bytes(bytes(random.Random(3).randrange(256) for _ in range(100_000)))
+    elif case == "empty":
+        db.write_bytes(b"")
+    return outside
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "symlink",
+        "fifo",
+        "directory",
+        "foreign-owner",
+        "oversized",
+        "garbage",
+        "truncated",
+        "empty",
+        "trigger",
+        "view",
+        "extra-table",
+        "wal",
+    ],
+)
+def test_hostile_database_file_is_a_miss(case: str, warm_cache, tmp_path: Path) -> None:
+    if case == "foreign-owner" and os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    cache_dir, out = warm_cache
+    copy = _copy(cache_dir, tmp_path / "cache")
+    db = db_of(copy)
+    outside = _hostile_db(case, db, cache_dir, tmp_path)
+    before = outside.read_bytes()
+    assert generate_with_cache(copy, tmp_path, timeout=60) == out
+    assert outside.read_bytes() == before
+    if case in ("symlink", "fifo", "directory", "foreign-owner"):  # not ours to delete: left alone, no cache
+        info = os.lstat(db)
+        assert not stat.S_ISREG(info.st_mode) or info.st_uid == 12345
+    else:  # our file: replaced by a fresh database holding exactly our schema, refilled
+        assert schema(copy) == cache._SCHEMA
+        assert len(rows(copy)) == len(rows(cache_dir))
+        assert db.stat().st_size < cache.MAX_FILE
+        assert sorted(p.name for p in copy.iterdir()) == [cache.DB_NAME]
+
+
+def test_a_cache_folder_that_is_a_link_is_not_used(warm_cache, tmp_path: Path) -> None:
+    _, out = warm_cache
+    (tmp_path / "real").mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert generate_with_cache(tmp_path / "link", tmp_path) == out
+    assert not list((tmp_path / "real").iterdir()), "nothing written through the link"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a folder away")
+def test_a_cache_folder_owned_by_someone_else_is_not_used(warm_cache, tmp_path: Path) -> None:
+    cache_dir, out = warm_cache
+    forged = _forged(cache_dir, tmp_path / "forged")
+    os.chown(forged, 12345, 12345)
+    before = db_of(forged).read_bytes()
+    assert generate_with_cache(forged, tmp_path) == out
+    assert db_of(forged).read_bytes() == before
+
+
+# -- writes are buffered, flushed once, and safe with several processes ------------------------
+
+
+def test_pending_entries_are_seen_before_the_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
+    digest = cache.key("pending")
+    cache.store("markdown", digest, b'"pending"')
+    assert not db_of(folder).exists(), "nothing written before the flush"
+    assert cache.load("markdown", digest) == b'"pending"'
+    cache.flush()
+    assert [(k, p) for k, _, _, p in rows(folder)] == [("markdown", b'"pending"')]
+    cache.close()
+    assert cache.load("markdown", digest) == b'"pending"', "read back from the database"
+    cache.close()
+
+
+def test_entries_are_flushed_when_the_folder_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "a"))
+    cache.store("render", cache.key("a"), b'"a"')
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "b"))
+    assert cache.load("render", cache.key("a")) is None, "folder b does not see folder a's entries"
+    assert [p for *_, p in rows(tmp_path / "a")] == [b'"a"']
+    cache.close()
+
+
+def test_many_pending_bytes_are_flushed_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.setattr(cache, "FLUSH_BYTES", 5_000)
+    for i in range(10):
+        cache.store("render", cache.key("big", str(i)), b"x" * 1000)
+    assert len(rows(tmp_path / "c")) >= 5
+    cache.close()
+    assert len(rows(tmp_path / "c")) == 10
+
+
+def test_entries_are_flushed_at_exit(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    code = "from generator import cache; cache.store('render', cache.key('exit'), b'\"bye\"')"
+    environ = {**os.environ, "POLICYGEN_CACHE_DIR": str(folder), "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=environ, timeout=60)
+    assert rows(folder) == [("render", cache.key("exit"), cache._seal("render", cache.key("exit"), b'"bye"'), b'"bye"')]
+
+
+def test_two_processes_share_a_cache_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    environ = {**os.environ, "POLICYGEN_CACHE_DIR": str(folder), "PYTHONPATH": str(REPO)}
+    outputs = []
+    for _ in range(2):  # cold, then warm: both pairs run at the same time
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "generator", "generate", str(SAMPLES / "pixelpals.yaml"), "-o", str(out)]
+                + ["--format", "md", "-q", "--force"],
+                env=environ,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for out in (tmp_path / "one", tmp_path / "two")
+        ]
+        for run in runs:
+            _, err = run.communicate(timeout=120)
+            assert run.returncode == 0, err
+        outputs += [read_outputs(tmp_path / "one"), read_outputs(tmp_path / "two")]
+    assert all(o == outputs[0] for o in outputs)
+    assert schema(folder) == cache._SCHEMA and len(rows(folder)) > 100
+
+
+def test_a_locked_database_neither_hangs_nor_fails_a_run(warm_cache, tmp_path: Path) -> None:
+    cache_dir, out = warm_cache
+    copy = _copy(cache_dir, tmp_path / "cache")
+    with contextlib.closing(sqlite3.connect(db_of(copy), isolation_level=None)) as conn:
+        conn.execute("BEGIN EXCLUSIVE")  # another process holding the write lock throughout the run
+        start = time.monotonic()
+        assert generate_with_cache(copy, tmp_path, timeout=60) == out
+        assert time.monotonic() - start < 20, "waited on the lock for every entry"
+        conn.execute("ROLLBACK")
+
+
+def test_a_row_longer_than_any_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
+    small, big = cache.key("small"), cache.key("big")
+    cache.store("render", small, b'"small"')
+    cache.close()
+    payload = b"x" * (cache.MAX_ENTRY + 10_000)
+    with contextlib.closing(sqlite3.connect(db_of(folder))) as conn, conn:
+        conn.execute(
+            "INSERT INTO entries VALUES ('render', ?, ?, ?, 0)", (big, cache._seal("render", big, payload), payload)
+        )
+    assert cache.load("render", big) is None
+    assert cache.load("render", small) == b'"small"', "one oversized row does not turn the cache off"
+    cache.close()
+
+
+def test_old_entry_files_are_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    old = folder / "render" / "ab" / ("ab" + "0" * 62)
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"policygen-cache 2\n...")
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
+    cache.store("render", cache.key("new"), b'"new"')
+    cache.close()
+    assert old.read_bytes() == b"policygen-cache 2\n..." and len(rows(folder)) == 1
 
 
 def test_prune_keeps_the_cache_under_its_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(tmp_path / "c"))
+    folder = tmp_path / "c"
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
     for i in range(40):
         cache.store("markdown", cache.key("x", str(i)), b"x" * 1000)
-    total = sum(p.stat().st_size for p in entries(tmp_path / "c"))
-    assert total > 30_000
-    cache.prune(tmp_path / "c", limit=20_000)
-    assert sum(p.stat().st_size for p in entries(tmp_path / "c")) <= 15_000
+    cache.flush()
+    assert sum(len(p) for *_, p in rows(folder)) == 40_000
+    assert cache.prune(folder, limit=20_000) >= 25_000
+    assert sum(len(p) for *_, p in rows(folder)) <= 15_000
+    cache.close()
+
+
+def test_a_flush_prunes_oldest_first_and_the_file_shrinks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    monkeypatch.setenv("POLICYGEN_CACHE_DIR", str(folder))
+    rng = random.Random(5)
+    for i in range(20):
+        cache.store("render", cache.key("old", str(i)), rng.randbytes(50_000))
+    cache.close()
+    big = db_of(folder).stat().st_size
+    assert big > 1_000_000
+    monkeypatch.setattr(cache, "MAX_TOTAL", 400_000)
+    cache.store("render", cache.key("new"), b'"new"')
+    cache.close()
+    kept = rows(folder)
+    assert sum(len(p) for *_, p in kept) <= 300_000
+    assert ("render", cache.key("new")) in {(k, d) for k, d, *_ in kept}, "the newest entry is kept"
+    assert db_of(folder).stat().st_size < big // 2, "auto_vacuum gave the space back"
 
 
 @pytest.mark.parametrize(("value", "off"), [("1", True), ("true", True), ("YES", True), ("0", False), ("no", False)])
