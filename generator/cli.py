@@ -954,6 +954,36 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def run() -> None:
+    """Run the ``policygen`` program: :func:`main`, then :func:`_quick_exit`."""
+    try:
+        main()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):  # sys.exit("message"): printed, exit 1
+        click.echo(code, err=True)
+        code = 1
+    _quick_exit(code or 0)
+
+
+def _quick_exit(code: int) -> None:
+    """End a finished run without Python tearing down every module and object (a few hundredths of a second).
+
+    The exit handlers still run first, as at any exit (the cache writes its entries, temporary folders
+    go), and the output streams are flushed.
+    """
+    import atexit
+    import contextlib
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (policygen ... | head)
+            stream.flush()
+    os._exit(code)
+
+
 def _from_interrupt(exc: BaseException) -> bool:
     """Whether an exception was caused, directly or down its chain, by a KeyboardInterrupt."""
     seen = set()

@@ -737,3 +737,17 @@ def test_zip_bomb_reference_docx_is_refused_before_unpacking(templates: Path, tm
     result = _generate_with(templates, tmp_path, "--format", "docx")
     assert result.exit_code == 2, result.output
     assert "reference.docx" in result.output and "zip bomb" in result.output
+
+
+def test_the_program_writes_the_cache_and_its_output_before_its_quick_exit(tmp_path: Path) -> None:
+    """``policygen`` ends with os._exit after a run: the cache's entries, the printed summary and the
+    exit code must all survive it."""
+    folder = tmp_path / "c"
+    environ = {**os.environ, "POLICYGEN_CACHE_DIR": str(folder), "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "generator", "generate", str(SAMPLES / "minimal.yaml"), "-o", str(tmp_path / "o")]
+    done = subprocess.run([*cmd, "--format", "md"], env=environ, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "minimal.yaml: " in done.stdout and " files" in done.stdout  # the summary reached the pipe
+    assert len(rows(folder)) > 10  # rendered text and parsed Markdown entries, flushed at exit
+    again = subprocess.run([*cmd, "--format", "md"], env=environ, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "--force" in again.stderr  # files in the way: exit 2, message kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -603,6 +604,11 @@ def load_library(root: str | Path | None = None) -> Library:
     # Keyed on every file's name and content (not size and mtime, which a
     # same-size edit by `cp -p`, `rsync -a` or tar keeps); the texts are read
     # anyway, so a hit skips only the YAML parsing and schema checks.
+    if root is None and not problems:  # the built-in library: its metadata ships parsed with the package
+        shipped = _from_index(name, version, texts, shown_root)
+        if shipped is not None:
+            shipped.settings = settings
+            return shipped
     digest = cache.key("library-4", name, version, *(f"{shown}\x00{text}" for shown, text in texts))
     if not problems:
         cached = _from_cache(digest, shown_root, name, version, texts)
@@ -679,9 +685,9 @@ def _clause_files(base: Path, shown_root: str) -> tuple[list[tuple[str, str]], l
     return sorted(found), problems
 
 
-def _to_cache(digest: str, library: Library) -> None:
-    """Store a validated library's metadata (as JSON data; the texts are always read from the files)."""
-    entries = [
+def _entries(library: Library) -> list[dict[str, Any]]:
+    """Return a validated library's metadata as JSON data (the texts are always read from the files)."""
+    return [
         {
             "file": c.file,
             "body_at": len(c.text) - len(c.body),
@@ -690,12 +696,72 @@ def _to_cache(digest: str, library: Library) -> None:
         }
         for c in library.clauses.values()
     ]
-    cache.store_json("library", digest, entries)
+
+
+def _to_cache(digest: str, library: Library) -> None:
+    """Store a validated library's metadata in the cache."""
+    cache.store_json("library", digest, _entries(library))
 
 
 def _from_cache(digest: str, shown_root: str, name: str, version: str, texts: list[tuple[str, str]]) -> Library | None:
     """Rebuild a library from cached metadata and the files' texts; None unless every piece fits."""
-    entries = cache.load_json("library", digest)
+    return _from_entries(cache.load_json("library", digest), shown_root, name, version, texts)
+
+
+#: The built-in library's parsed metadata, shipped with the package, so a first run on a machine does
+#: not parse and check 281 clause files. It is used only for the built-in library, and only when its key
+#: (every clause file's name and text, the library's name and version, and the source of the code that
+#: parses and checks clauses) matches; anything else is parsed as usual. ``tests/test_library_index.py``
+#: checks it is current; ``pytest tests/test_library_index.py --update-golden`` rewrites it.
+INDEX_FILE = Path(__file__).with_name("builtin_index.json")
+INDEX_FORMAT = "policygen builtin library index 1"
+#: The modules whose code decides what a clause file parses to.
+_PARSING_CODE = ("library/clauses.py", "library/conditions.py", "profile")
+
+
+def index_key(name: str, version: str, texts: Sequence[tuple[str, str]]) -> str:
+    """Key of the shipped index: the files' names and texts, the library's name and version, the parsing code."""
+    package = Path(__file__).parent.parent
+    h = hashlib.sha256(INDEX_FORMAT.encode())
+    code = []
+    for rel in _PARSING_CODE:
+        where = package / rel
+        code.extend(sorted(where.glob("*.py")) if where.is_dir() else [where])
+    parts = [*(f.read_bytes() for f in code), name.encode(), version.encode()]
+    parts.extend(f"{shown}\x00{text}".encode() for shown, text in texts)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def index_bytes(library: Library) -> bytes:
+    """Return the index to ship for a freshly parsed built-in library (what :data:`INDEX_FILE` holds)."""
+    texts = sorted((c.file, c.text) for c in library.clauses.values())
+    data = {
+        "format": INDEX_FORMAT,
+        "key": index_key(library.name, library.version, texts),
+        "entries": _entries(library),
+    }
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n").encode("utf-8")
+
+
+def _from_index(name: str, version: str, texts: list[tuple[str, str]], shown_root: str) -> Library | None:
+    try:
+        data = json.loads(INDEX_FILE.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+        return None
+    if data.get("key") != index_key(name, version, texts):
+        return None
+    return _from_entries(data.get("entries"), shown_root, name, version, texts)
+
+
+def _from_entries(
+    entries: Any, shown_root: str, name: str, version: str, texts: list[tuple[str, str]]
+) -> Library | None:
+    """Rebuild a library from stored metadata and the files' texts; None unless every piece fits."""
     if not isinstance(entries, list) or len(entries) != len(texts):
         return None
     by_file = dict(texts)

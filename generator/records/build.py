@@ -45,7 +45,8 @@ UK_DUTIES_START = dt.date(2025, 1, 16)
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, Any]:
     """Load the regulators' structures (``catalogue.yaml``, shipped with the package)."""
-    return yaml.safe_load((Path(__file__).parent / "catalogue.yaml").read_text(encoding="utf-8"))
+    text = (Path(__file__).parent / "catalogue.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe loader, C if libyaml
 
 
 def wants_records(profile: Profile) -> bool:
