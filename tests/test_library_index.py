@@ -50,6 +50,8 @@ def test_the_index_gives_the_same_library_as_parsing(fresh: C.Library, monkeypat
     assert [(c.id, c.meta, c.body, c.body_line, c.file) for c in shipped.clauses.values()] == [
         (c.id, c.meta, c.body, c.body_line, c.file) for c in fresh.clauses.values()
     ]
+    # in the same order, too: the order of a clause's conditions is the order its reasons are written in
+    assert [repr(c.meta) for c in shipped.clauses.values()] == [repr(c.meta) for c in fresh.clauses.values()]
 
 
 def _copy_builtin(tmp_path: Path) -> Path:

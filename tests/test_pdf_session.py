@@ -110,9 +110,7 @@ def test_a_libreoffice_that_replaces_the_prepared_macro_still_converts(
     starts: list[list[str]] = []
     real = pdfmod._start
     monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: starts.append(cmd) or real(cmd, env))
-    monkeypatch.setattr(
-        pdfmod, "_write_profile", lambda profile, build_id=None: profile.mkdir(parents=True)
-    )  # no macro
+    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile, *facts: profile.mkdir(parents=True))  # no macro
     api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
     data = (tmp_path / "docx" / "tips.docx").read_bytes()
     pdfs, pages = pdfmod.layout({"tips.docx": data}, pdf=True, pages=True)
@@ -142,27 +140,60 @@ def test_pdfs_are_the_same_from_a_prepared_and_a_fallback_profile(
     api.generate([SAMPLES / "hangout.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
     docs = {n: (tmp_path / "docx" / n).read_bytes() for n in ("tos.docx", "tips.docx")}
     prepared = pdfmod.layout(docs)
-    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile, build_id=None: profile.mkdir(parents=True))
+    monkeypatch.setattr(pdfmod, "_write_profile", lambda profile, *facts: profile.mkdir(parents=True))
     fallback = pdfmod.layout(docs)
     assert prepared == fallback
 
 
 @pytest.mark.slow
 @needs_soffice
-def test_the_prepared_profile_carries_the_installation_build_id(tmp_path: Path) -> None:
-    build_id = pdfmod._build_id(pdfmod.find_soffice() or "")
+def test_the_prepared_profile_carries_the_installation_build_id_and_version(tmp_path: Path) -> None:
+    build_id, version = pdfmod._installation_facts(pdfmod.find_soffice() or "")
     if os.environ.get("CI"):
-        assert build_id  # Debian's LibreOffice has program/versionrc
-    pdfmod._write_profile(tmp_path / "p", build_id)
+        assert build_id and version  # Debian's LibreOffice has program/versionrc and share/registry/main.xcd
+    pdfmod._write_profile(tmp_path / "p", build_id, version)
     written = tmp_path / "p" / "user" / "extensions" / "buildid"
     assert (written.read_text(encoding="utf-8") == build_id) if build_id else not written.exists()
+    registry = (tmp_path / "p" / "user" / "registrymodifications.xcu").read_text(encoding="utf-8")
+    assert (f'"ooSetupLastVersion" oor:op="fuse"><value>{version}</value>' in registry) == bool(version)
 
 
-def test_a_hostile_versionrc_build_id_is_ignored(tmp_path: Path) -> None:
+@pytest.mark.slow
+@needs_soffice
+def test_the_graphics_self_tests_are_skipped_and_the_pdf_is_unchanged(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """LibreOffice runs its graphics self-tests after an upgrade; the prepared profile says it is up to date."""
+    api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
+    docs = {"tips.docx": (tmp_path / "docx" / "tips.docx").read_bytes()}
+    logs: list[bool] = []
+    real_layout = pdfmod.Session.layout
+
+    def layout(self, documents, **kw):  # noqa: ANN001, ANN003, ANN202
+        try:
+            return real_layout(self, documents, **kw)
+        finally:
+            logs.append((self.profile / "user" / "GraphicsRenderTests.log").exists())
+
+    monkeypatch.setattr(pdfmod.Session, "layout", layout)
+    skipped = pdfmod.docx_to_pdf(docs)
+    facts = pdfmod._installation_facts
+    monkeypatch.setattr(pdfmod, "_installation_facts", lambda soffice: (facts(soffice)[0], None))
+    tested = pdfmod.docx_to_pdf(docs)
+    assert skipped == tested
+    if facts(pdfmod.find_soffice() or "")[1] or os.environ.get("CI"):
+        assert logs == [False, True]  # no self-test log with the version in the profile, one without
+
+
+def test_hostile_installation_files_are_ignored(tmp_path: Path) -> None:
     program = tmp_path / "program"
+    (tmp_path / "share" / "registry").mkdir(parents=True)
     program.mkdir()
     (program / "soffice").write_text("", encoding="utf-8")
     (program / "versionrc").write_text("[Version]\nbuildid=</value><evil/>\n", encoding="utf-8")
-    assert pdfmod._build_id(str(program / "soffice")) is None
+    xcd = tmp_path / "share" / "registry" / "main.xcd"
+    xcd.write_text('<prop oor:name="ooSetupVersion"><value>7.4&lt;evil/&gt;</value></prop>', encoding="utf-8")
+    assert pdfmod._installation_facts(str(program / "soffice")) == (None, None)
     (program / "versionrc").write_text("[Version]\nbuildid=40(Build:2)\n", encoding="utf-8")
-    assert pdfmod._build_id(str(program / "soffice")) == "40(Build:2)"
+    xcd.write_text('<prop oor:name="ooSetupVersion" oor:type="xs:string">\n<value>7.4</value></prop>', encoding="utf-8")
+    assert pdfmod._installation_facts(str(program / "soffice")) == ("40(Build:2)", "7.4")

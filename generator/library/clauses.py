@@ -743,7 +743,7 @@ def index_bytes(library: Library) -> bytes:
         "key": index_key(library.name, library.version, texts),
         "entries": _entries(library),
     }
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n").encode("utf-8")
+    return (json.dumps(data, ensure_ascii=False, indent=0) + "\n").encode("utf-8")  # keys in file order
 
 
 def _from_index(name: str, version: str, texts: list[tuple[str, str]], shown_root: str) -> Library | None:

@@ -15,8 +15,9 @@ touches the user's own LibreOffice settings and a running LibreOffice does
 not intercept the call. policygen writes that profile itself (the macro, its
 library's two index files, and the setting that marks the profile as set up,
 which stops LibreOffice from replacing the macro with its presets on the
-first start, and the installation's build id, which spares it re-registering
-its bundled extensions), so one LibreOffice start does the work. LibreOffice starts
+first start; the installation's build id and version, which spare it
+re-registering its bundled extensions and re-running its graphics self-tests,
+as after an upgrade), so one LibreOffice start does the work. LibreOffice starts
 *before* the documents are built (:class:`Session`): its start-up, about as
 long as building a profile's documents, runs on the other core while Python
 builds them, and the macro waits for the list of files. Where a LibreOffice
@@ -217,7 +218,7 @@ class Session:
         self.listing = self.base / "list.txt"
         self.errors = self.base / "errors.txt"
         self.done = self.base / "done.txt"
-        _write_profile(self.profile, _build_id(self.soffice))
+        _write_profile(self.profile, *_installation_facts(self.soffice))
         self._proc: subprocess.Popen | None = None
         try:
             self._proc = _start(self._command(), self.env)
@@ -309,33 +310,63 @@ def _macro() -> str:
 _BUILD_ID = re.compile(r"[A-Za-z0-9():. _-]{1,64}")
 
 
-def _build_id(soffice: str) -> str | None:
-    """Return the installation's build id (``buildid=`` in ``versionrc`` beside the program), or None."""
+def _installation_facts(soffice: str) -> tuple[str | None, str | None]:
+    """Return the installation's build id and product version (``40(Build:2)``, ``7.4``), each or None.
+
+    The build id is ``buildid=`` in ``versionrc`` beside the program; the
+    version is ``ooSetupVersion`` in the installation's ``registry/main.xcd``.
+    """
     program = Path(os.path.realpath(soffice)).parent
+    build_id = version = None
     for rc in (program / "versionrc", program.parent / "Resources" / "versionrc"):
-        try:
-            text = rc.read_text(encoding="utf-8", errors="replace")[:65536]
-        except OSError:
-            continue
-        for line in text.splitlines():
+        for line in _read_head(rc, 65536).splitlines():
             key, _, value = line.partition("=")
-            if key.strip() == "buildid" and _BUILD_ID.fullmatch(value.strip()):
-                return value.strip()
-    return None
+            if build_id is None and key.strip() == "buildid" and _BUILD_ID.fullmatch(value.strip()):
+                build_id = value.strip()
+    for xcd in (
+        program.parent / "share" / "registry" / "main.xcd",
+        program.parent / "Resources" / "registry" / "main.xcd",
+    ):
+        found = _SETUP_VERSION.search(_read_head(xcd, 16 * 1024 * 1024))
+        if found:
+            version = found.group(1)
+            break
+    return build_id, version
 
 
-def _write_profile(profile: Path, build_id: str | None = None) -> None:
+_SETUP_VERSION = re.compile(r'<prop oor:name="ooSetupVersion"[^>]*>\s*<value>(\d{1,4}\.\d{1,4})</value>')
+
+
+def _read_head(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _write_profile(profile: Path, build_id: str | None = None, version: str | None = None) -> None:
     """Write a LibreOffice user profile that already holds the macro and counts as set up.
 
-    With the installation's ``build_id``, LibreOffice also takes its bundled
-    extensions as registered (it otherwise re-registers them on a first start).
+    With the installation's ``build_id``, LibreOffice takes its bundled
+    extensions as registered (it otherwise re-registers them on a first
+    start); with its product ``version`` as the last version this profile
+    ran, it skips the graphics self-tests it runs after an upgrade (half a
+    second; LibreOffice only writes a log of them).
     """
     standard = profile / "user" / "basic" / "Standard"
     standard.mkdir(parents=True)
     if build_id is not None:
         (profile / "user" / "extensions").mkdir()
         (profile / "user" / "extensions" / "buildid").write_text(build_id, encoding="utf-8")
-    (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    registry = _REGISTRY
+    if version is not None:
+        item = (
+            '<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">'
+            f"<value>{version}</value></prop></item>\n"
+        )
+        registry = registry.replace("</oor:items>", item + "</oor:items>")
+    (profile / "user" / "registrymodifications.xcu").write_text(registry, encoding="utf-8")
     (profile / "user" / "basic" / "script.xlc").write_text(_LIBRARIES, encoding="utf-8")
     (standard / "script.xlb").write_text(_LIBRARY, encoding="utf-8")
     (standard / "Module1.xba").write_text(_macro(), encoding="utf-8")
