@@ -119,11 +119,18 @@ def test_a_batch_lays_out_in_one_libreoffice_run_per_chunk(
 
     runs: list[list[str]] = []
 
-    def fake_layout(documents, *, pdf=True, pages=True):  # noqa: ANN001, ANN202
-        runs.append(sorted(documents))
-        return {n.rsplit(".", 1)[0] + ".pdf": b"%PDF-fake " + n.encode() for n in documents}, {}
+    class FakeSession:
+        def __enter__(self):  # noqa: ANN204
+            return self
 
-    monkeypatch.setattr(render, "layout", fake_layout)
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def layout(self, documents, *, pdf=True, pages=True):  # noqa: ANN001, ANN201
+            runs.append(sorted(documents))
+            return {n.rsplit(".", 1)[0] + ".pdf": b"%PDF-fake " + n.encode() for n in documents}, {}
+
+    monkeypatch.setattr(render, "Session", FakeSession)
     monkeypatch.setattr(render, "require_soffice", lambda: "soffice")  # LibreOffice need not be installed
     monkeypatch.setattr(render, "font_fallback", lambda: None)
     monkeypatch.setattr(api, "want_toc_pages", lambda toc_pages=None: False)
