@@ -1,5 +1,5 @@
-"""Allow ``python -m generator``."""
+"""Allow ``python -m generator`` (a normal interpreter exit, so profilers and coverage see the end)."""
 
-from .cli import run
+from .cli import main
 
-run()
+main()

@@ -955,7 +955,7 @@ def main() -> None:
 
 
 def run() -> None:
-    """Run the ``policygen`` program: :func:`main`, then :func:`_quick_exit`."""
+    """Run the ``policygen`` program: :func:`main`, then :func:`_quick_exit` (``python -m generator``: main only)."""
     try:
         main()
         code: Any = 0

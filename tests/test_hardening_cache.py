@@ -745,7 +745,8 @@ def test_the_program_writes_the_cache_and_its_output_before_its_quick_exit(tmp_p
     exit code must all survive it."""
     folder = tmp_path / "c"
     environ = {**os.environ, "POLICYGEN_CACHE_DIR": str(folder), "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "generator", "generate", str(SAMPLES / "minimal.yaml"), "-o", str(tmp_path / "o")]
+    program = "import sys; from generator.cli import run; sys.argv[0] = 'policygen'; run()"  # the console script
+    cmd = [sys.executable, "-c", program, "generate", str(SAMPLES / "minimal.yaml"), "-o", str(tmp_path / "o")]
     done = subprocess.run([*cmd, "--format", "md"], env=environ, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "minimal.yaml: " in done.stdout and " files" in done.stdout  # the summary reached the pipe

@@ -511,3 +511,31 @@ def test_force_runs_killed_at_random_moments_leave_one_complete_build(tmp_path: 
         current = "b" if found == digests["b"] else "a"
     print(outcomes)
     assert outcomes["new"] >= 5 and outcomes["kept old"] >= 5, outcomes
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name an fsync-ed file")
+@pytest.mark.parametrize("n_files", [3, 600])  # a few files synced in turn; a batch's many, in parallel
+def test_every_staged_file_is_on_disk_before_any_rename(
+    n_files: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fsyncs are deferred and grouped; none may come after the first file is renamed into place."""
+    synced: set[str] = set()
+    events: list[str] = []
+    real_fsync, real_rename = os.fsync, os.rename
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced.add(os.readlink(f"/proc/self/fd/{fd}"))
+
+    def rename(src, dst) -> None:  # noqa: ANN001
+        if f"{output.PREFIX}new-" in str(src):
+            events.append("rename")
+            assert os.path.realpath(src) in synced, f"{src} renamed into place before it was fsync-ed"
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    files = {f"f{i}.txt": f"file {i}\n".encode() for i in range(n_files)}
+    output.write_files(tmp_path / "out", files, force=False)
+    assert events.count("rename") == n_files
+    assert (tmp_path / "out" / f"f{n_files - 1}.txt").read_bytes() == f"file {n_files - 1}\n".encode()

@@ -592,6 +592,8 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
 
     The rendered text is cached on disk as data, keyed by the source and the
     context; templates are compiled in this process only (no code is cached).
+    ``context`` must not be changed once it has been used (its key is
+    computed once per context object).
 
     Raises:
         RenderError: naming the file, line and the cause.
@@ -600,13 +602,31 @@ def render_text(source: str, context: dict[str, Any], shown: str, first_line: in
         return source
     from .. import cache
 
-    digest = cache.key("render", source, json.dumps(context, sort_keys=True, ensure_ascii=False, default=str))
+    digest = cache.key("render", source, _context_json(context))
     hit = cache.load_json("render", digest)
     if isinstance(hit, str):
         return hit
     with limits.time_limit():
         text = _render(source, context, shown, first_line)
     cache.store_json("render", digest, text)
+    return text
+
+
+_last_context: tuple[dict[str, Any], str] | None = None
+
+
+def _context_json(context: dict[str, Any]) -> str:
+    """Return the context as canonical JSON, for the cache key; once per context object.
+
+    A document's clauses all render with the same context (built once, never
+    changed: templates run in an immutable sandbox), so serialising it for
+    every clause, as a batch of many profiles did, repeats the same work.
+    """
+    global _last_context
+    if _last_context is not None and _last_context[0] is context:
+        return _last_context[1]
+    text = json.dumps(context, sort_keys=True, ensure_ascii=False, default=str)
+    _last_context = (context, text)
     return text
 
 
