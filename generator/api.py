@@ -33,6 +33,8 @@ ALL_DOCS: tuple[str, ...] = tuple(V.DOC_KINDS)
 #: Profiles of a batch laid out by one LibreOffice run (PDF, contents page numbers): start-up is paid
 #: once per chunk, and memory holds one chunk's documents.
 LAYOUT_CHUNK = 20
+#: Profiles built in one child process of a batch (see :mod:`generator.workers`).
+GROUP_PROFILES = 4
 
 #: The compliance records pack (``records.{md,html,docx}``, ``records.json``, ``deadlines.ics``): not a
 #: clause document, so not in ``ALL_DOCS``; ``--doc records`` asks for it, and by default it is written
@@ -57,6 +59,7 @@ class Build:
     files: dict[str, bytes] = field(default_factory=dict)
     included: int | None = None  # clauses included, when ``decisions`` was let go (a summary)
     markers: list[tuple[str, str]] | None = None  # the TO COMPLETE markers, when ``documents`` was let go
+    notes: tuple[list[str], list[str]] | None = None  # warnings and assumptions, when the profile was let go
 
     @property
     def clause_count(self) -> int:
@@ -70,6 +73,8 @@ class Build:
         """Legal requirements the profile says the product lacks (also at the top of the counsel appendix)."""
         from .library.guidance import missing_required
 
+        if self.notes is not None:
+            return self.notes[0]
         return [
             f"required by law but missing: safeguards.{g.safeguard}: {g.summary()}"
             for g in missing_required(self.profile)
@@ -87,11 +92,21 @@ class Build:
         """What the documents assume: implied features, unknown safeguards, undecided determinations."""
         from .library.guidance import assumptions
 
+        if self.notes is not None:
+            return self.notes[1]
         return assumptions(self.profile)
 
     def summary(self) -> Build:
-        """Return this build without decisions, documents or file contents (each file name maps to ``b""``)."""
-        return Build(self.profile, [], {}, dict.fromkeys(self.files, b""), self.clause_count, self.to_complete)
+        """Return this build without decisions, documents, file contents or the profile's data.
+
+        Each file name maps to ``b""``; the profile keeps only its source (its
+        warnings and assumptions are kept as text), so a batch of thousands
+        holds a few hundred bytes per profile once it is built.
+        """
+        slim = Profile(self.profile.source, {}, ())
+        notes = (self.warnings, self.assumptions)
+        files = dict.fromkeys(self.files, b"")
+        return Build(slim, [], {}, files, self.clause_count, self.to_complete, notes)
 
 
 @dataclass
@@ -99,7 +114,7 @@ class GenerateResult:
     """What ``generate`` wrote."""
 
     out_dir: Path
-    written: list[Path]
+    written: Sequence[Path]
     builds: list[Build]
     warnings: list[str] = field(default_factory=list)
 
@@ -494,6 +509,34 @@ def check_choices(values: Sequence[str], allowed: Sequence[str], what: str, opti
             raise UsageError(f"{option}: unknown {what} {v!r}{did_you_mean(v, allowed)}; allowed: {', '.join(allowed)}")
 
 
+def _profile_digest(profile: Profile) -> str:
+    return hashlib.sha256(json.dumps([profile.data, profile.implied], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _checked(path: str | Path, deferred: dict[str, tuple[str | Path, str]] | None) -> Profile:
+    """Load and check a profile; with ``deferred``, keep only what names its files and note how to reload it."""
+    profile = load_profile(path)
+    if deferred is None:
+        return profile
+    deferred[profile.source] = (path, _profile_digest(profile))
+    return Profile(profile.source, {"jurisdictions": list(profile.data["jurisdictions"])}, ())
+
+
+def _reloaded(profile: Profile, deferred: dict[str, tuple[str | Path, str]]) -> Profile:
+    """Return the whole profile for a slim one (read and checked again; it must not have changed)."""
+    if profile.source not in deferred:
+        return profile
+    path, digest = deferred[profile.source]
+    full = load_profile(path)
+    if _profile_digest(full) != digest:
+        from .errors import ProfileError
+
+        raise ProfileError(
+            f"Profile {profile.source} changed while the batch was being built; nothing was written. Run it again."
+        )
+    return full
+
+
 def generate(
     profiles: Sequence[str | Path],
     out_dir: str | Path,
@@ -568,7 +611,13 @@ def generate(
                 "Install Carlito (Debian/Ubuntu: apt-get install fonts-crosextra-carlito)."
             )
     toc_pages = want_toc_pages(toc_pages) if "docx" in formats else False
-    loaded = [load_profile(p) for p in profiles]  # bad profiles fail before the library is read
+    from .workers import can_fork
+
+    # A long batch keeps, of each checked profile, its source and jurisdictions (enough to name its files);
+    # the profile is read again, and must check out the same, when it is built (in a child process).
+    slim = len(profiles) > 1 and not keep_builds and can_fork()
+    deferred: dict[str, tuple[str | Path, str]] = {}
+    loaded = [_checked(p, deferred if slim else None) for p in profiles]  # all fail before the library is read
     lock_out: dict[str, bytes] = {}
     templates = load_templates(templates_dir)
     if lock is not None and (Path(lock).exists() or Path(lock).is_symlink()):
@@ -624,17 +673,31 @@ def generate(
                 out[i] = b
         return out  # type: ignore[return-value]
 
-    def produce(chunk: Sequence[Profile]) -> dict[str, bytes]:
-        files = {}
+    shared_names: dict[tuple[str, ...], dict[str, bytes]] = {}
+
+    def make(chunk: Sequence[Profile]) -> tuple[dict[str, bytes], list[Build], list]:
+        """Build a chunk: its files (by output path), its builds (or their summaries), what --final refuses."""
+        files, made, bad = {}, [], []
+        chunk = [_reloaded(p, deferred) for p in chunk]
         for p, b in zip(chunk, build_chunk(chunk), strict=True):
             kept = kept_files(Path(out_dir) / prefix(p), list(b.files))
             if kept.files:  # a partial regeneration: the manifest also records what stays
                 b.files["manifest.json"] = manifest(b, library, kept)
             files.update({prefix(p) + name: data for name, data in b.files.items()})
             if approved is not None:  # refused before anything is committed: the run is one transaction
-                refused.extend(unapproved([b], templates, approved))
-            builds.append(b if keep_builds else b.summary())
-            if progress is not None:
+                bad.extend(unapproved([b], templates, approved))
+            made.append(b if keep_builds else b.summary())
+        return files, made, bad
+
+    def produce(chunk: Sequence[Profile], made: tuple | None = None) -> dict[str, bytes]:
+        files, built, bad = made if made is not None else make(chunk)
+        if not keep_builds:  # summaries: the profiles of a batch mostly share one list of file names
+            for b in built:
+                b.files = shared_names.setdefault(tuple(b.files), b.files)
+        builds.extend(built)
+        refused.extend(bad)
+        if progress is not None:
+            for p in chunk:
                 progress(p)
         if refused:
             raise UsageError(
@@ -651,13 +714,40 @@ def generate(
     if not several:  # built before the folder is locked: a bad profile fails before any file is looked at
         written = commit([Target(Path(out_dir), produce(loaded), force), *locks])
     else:  # a batch: each profile (or chunk) is built, staged and let go in turn, so memory stays flat
+        from .workers import Workers, groups_of
+
         size = LAYOUT_CHUNK if "pdf" in formats or toc_pages else 1  # one LibreOffice run per chunk
         chunks = [loaded[i : i + size] for i in range(0, len(loaded), size)]
-        later = [
-            Later(tuple(prefix(p) + n for p in c for n in build_names(wanted(p), formats, p)), partial(produce, c))
-            for c in chunks
-        ]
-        written = commit([Target(Path(out_dir), {}, force, later), *locks])
+        # With child processes (workers.py), a few chunks make a group, built and let go in one child.
+        forked = not keep_builds and len(chunks) > 1 and can_fork()
+        groups = groups_of(chunks, max(1, GROUP_PROFILES // size) if forked else 1)
+
+        def make_group(i: int) -> list[tuple]:
+            return [make(c) for c in groups[i]]
+
+        with contextlib.ExitStack() as stack:
+            workers = stack.enter_context(Workers(len(groups), make_group)) if forked else None
+
+            def produce_group(i: int) -> dict[str, bytes]:
+                made = workers.result(i) if workers is not None else make_group(i)
+                files: dict[str, bytes] = {}
+                for chunk, result in zip(groups[i], made, strict=True):
+                    files.update(produce(chunk, result))
+                if not keep_builds:
+                    groups[i] = []  # built: its profiles are let go (the summaries keep what is printed)
+                return files
+
+            later = [
+                Later(
+                    tuple(prefix(p) + n for c in group for p in c for n in build_names(wanted(p), formats, p)),
+                    partial(produce_group, i),
+                )
+                for i, group in enumerate(groups)
+            ]
+            if not keep_builds:
+                loaded.clear()  # the groups hold each profile until it is built
+                chunks.clear()
+            written = commit([Target(Path(out_dir), {}, force, later), *locks])
     return GenerateResult(Path(out_dir), written, builds, warnings)
 
 
@@ -808,7 +898,7 @@ def diff(
 
 def diff_output(
     reviews: list, out_dir: str | Path, *, force: bool = False, progress: Callable[[], None] | None = None
-) -> list[Path]:
+) -> Sequence[Path]:
     """Write the summary and redlines of ``diff`` to ``out_dir`` (all or nothing; see ``write_files``)."""
     from .review import diff_files
 
@@ -883,7 +973,7 @@ def approve(review_dir: str | Path, by: str, *, note: str | None = None, today: 
     return added
 
 
-def _write_review_dir(out_dir: Path, files: dict[str, bytes], *, force: bool) -> list[Path]:
+def _write_review_dir(out_dir: Path, files: dict[str, bytes], *, force: bool) -> Sequence[Path]:
     """Write a diff or review folder all or nothing; with ``force``, earlier outputs go (other files stay).
 
     The new folder is written beside the old one with ``write_files`` (the
@@ -954,7 +1044,7 @@ class AbsorbOutcome:
 
     result: Any
     summary: str
-    written: list[Path]
+    written: Sequence[Path]
 
 
 def absorb(

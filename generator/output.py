@@ -15,10 +15,11 @@ one transaction over one or more folders:
    folder where a file belongs, or a link or file where a folder belongs, is
    refused always. Nothing is ever written through a link.
 4. **Stage.** A journal naming every file is written, then each new file is
-   written under a hidden temporary name in the folder it belongs in, and
-   ``fsync``-ed before any file is renamed into place (a few hundred at a
-   time, in parallel, so they share the file system's journal commits) (so the final ``rename`` never crosses a device, even when the
-   output folder is a mount point or its parent is read-only). Files named
+   written under a hidden temporary name in the folder it belongs in (so
+   the final ``rename`` never crosses a device, even when the output folder
+   is a mount point or its parent is read-only), and ``fsync``-ed before any
+   file is renamed into place (a few hundred at a time, in parallel, so they
+   share the file system's journal commits). Files named
    up front but produced later (:class:`Later`: a batch builds one profile
    at a time) are produced here, each batch of files staged and released
    as soon as it is built, so memory does not grow with the batch.
@@ -65,7 +66,7 @@ LOCK_TIMEOUT = 120.0
 
 _JOURNAL = re.compile(r"\.policygen-txn-([0-9a-f]{12})\.json")
 _JOURNAL_MAX = 16 * 1024 * 1024
-_committed: list[Path] = []
+_committed: list[Written] = []
 
 
 def safe_name(name: str) -> str:
@@ -104,7 +105,7 @@ class Target:
     later: Sequence[Later] = ()
 
 
-def write_files(out_dir: str | Path, files: Mapping[str, bytes], *, force: bool) -> list[Path]:
+def write_files(out_dir: str | Path, files: Mapping[str, bytes], *, force: bool) -> Written:
     """Write ``files`` (relative path -> bytes) under ``out_dir`` as one transaction.
 
     Raises:
@@ -128,7 +129,51 @@ def write_file(path: str | Path, data: bytes, *, force: bool) -> Path:
 
 def written_in_this_process() -> list[Path]:
     """Return every file a completed :func:`commit` wrote in this process (for honest interrupt messages)."""
-    return list(_committed)
+    return [path for paths in _committed for path in paths]
+
+
+class Written(Sequence[Path]):
+    """The paths a :func:`commit` wrote, as a read-only list whose paths are made when asked for.
+
+    A batch of thousands of profiles writes hundreds of thousands of files;
+    holding a ``Path`` for each at the end of the run cost more memory than
+    any one profile's build.
+    """
+
+    def __init__(self, groups: Sequence[tuple[Path, Sequence[str]]] = ()) -> None:
+        self._groups = [(folder, tuple(rels)) for folder, rels in groups]
+        self._len = sum(len(rels) for _, rels in self._groups)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Path]:
+        for folder, rels in self._groups:
+            for rel in rels:
+                yield folder / rel
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 (int or slice, as a list)
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("written path index out of range")
+        for folder, rels in self._groups:
+            if index < len(rels):
+                return folder / rels[index]
+            index -= len(rels)
+        raise IndexError("written path index out of range")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Written | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Written({list(self)!r})"
 
 
 # -- the transaction ---------------------------------------------------------------------------
@@ -158,7 +203,7 @@ class _Group:
         return self.folder / f"{PREFIX}txn-{self.txid}.json"
 
 
-def commit(targets: Sequence[Target]) -> list[Path]:
+def commit(targets: Sequence[Target]) -> Written:
     """Write every target's files as one all-or-nothing step; return the paths written.
 
     Raises:
@@ -174,7 +219,7 @@ def commit(targets: Sequence[Target]) -> list[Path]:
             _check_rel(rel, t.folder)
     created: list[Path] = []
     groups: list[_Group] = []
-    written: list[Path] = []
+    written = Written()
     try:
         groups = _lock_groups(targets, created)
         for g in groups:
@@ -193,8 +238,8 @@ def commit(targets: Sequence[Target]) -> list[Path]:
                     _undo(groups)
                 else:
                     _finish(groups)
-                    written = [g.folder / e.rel for g in groups for e in g.entries]
-                    _committed.extend(written)
+                    written = Written([(g.folder, [e.rel for e in g.entries]) for g in groups])
+                    _committed.append(written)
             if interrupted:  # the signal's handler returned instead of stopping the run
                 raise OutputError("Interrupted; nothing was written or changed")
         except BaseException:

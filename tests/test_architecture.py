@@ -18,7 +18,7 @@ import generator
 
 PACKAGE = Path(generator.__file__).parent
 SUBPACKAGES = ("profile", "library", "documents", "render", "review", "checks", "records", "notices")
-INFRASTRUCTURE = ("errors", "cache", "output", "tables", "limits")
+INFRASTRUCTURE = ("errors", "cache", "output", "tables", "limits", "workers")
 TOP_FLOOR = ("cli", "api", "__main__")
 
 
