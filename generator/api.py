@@ -509,6 +509,11 @@ def check_choices(values: Sequence[str], allowed: Sequence[str], what: str, opti
             raise UsageError(f"{option}: unknown {what} {v!r}{did_you_mean(v, allowed)}; allowed: {', '.join(allowed)}")
 
 
+def _shared(pool: dict[Any, Any], value: Any) -> Any:
+    """Return the one copy of ``value`` (a string or tuple) kept in ``pool``: a batch repeats the same texts."""
+    return pool.setdefault(value, value)
+
+
 def _profile_digest(profile: Profile) -> str:
     return hashlib.sha256(json.dumps([profile.data, profile.implied], sort_keys=True, default=str).encode()).hexdigest()
 
@@ -674,6 +679,7 @@ def generate(
         return out  # type: ignore[return-value]
 
     shared_names: dict[tuple[str, ...], dict[str, bytes]] = {}
+    shared_text: dict[Any, Any] = {}
 
     def make(chunk: Sequence[Profile]) -> tuple[dict[str, bytes], list[Build], list]:
         """Build a chunk: its files (by output path), its builds (or their summaries), what --final refuses."""
@@ -691,9 +697,13 @@ def generate(
 
     def produce(chunk: Sequence[Profile], made: tuple | None = None) -> dict[str, bytes]:
         files, built, bad = made if made is not None else make(chunk)
-        if not keep_builds:  # summaries: the profiles of a batch mostly share one list of file names
+        if not keep_builds:  # summaries: the profiles of a batch mostly share file names, warnings and markers
             for b in built:
                 b.files = shared_names.setdefault(tuple(b.files), b.files)
+                if b.notes is not None:
+                    b.notes = tuple([_shared(shared_text, t) for t in part] for part in b.notes)  # type: ignore[assignment]
+                if b.markers is not None:
+                    b.markers = [_shared(shared_text, m) for m in b.markers]
         builds.extend(built)
         refused.extend(bad)
         if progress is not None:
