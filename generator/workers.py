@@ -21,11 +21,13 @@ built in the process itself, as before.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
 import signal
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +38,8 @@ from .errors import PolicyGenError
 
 #: Children building at once (the machines policygen targets have two cores or more).
 PARALLEL = 2
+#: Seconds a child asked to stop may take to unwind before it is killed.
+STOP_WAIT = 5.0
 
 
 def can_fork() -> bool:
@@ -67,13 +71,25 @@ class Workers:
         self.close()
 
     def close(self) -> None:
-        """Stop any child still building and remove the temporary folder."""
+        """Stop any child still building and remove the temporary folder.
+
+        A child is asked to stop first (SIGTERM: it unwinds, so a LibreOffice
+        it started is stopped too) and killed if it has not ended within
+        :data:`STOP_WAIT` seconds.
+        """
         for pid in self.running.values():
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_WAIT
+        for pid in self.running.values():
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(pid, os.WNOHANG) == (0, 0):
+                    if time.monotonic() > deadline:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
+                        os.waitpid(pid, 0)
+                        break
+                    time.sleep(0.01)
         self.running.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -120,8 +136,9 @@ class Workers:
         # the child: build, write the result, leave without running the parent's exit handlers
         code = 0
         try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C or a stop: just end
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            # Ctrl-C or a stop: unwind (a LibreOffice this child started is stopped), then end
+            signal.signal(signal.SIGINT, _interrupt)
+            signal.signal(signal.SIGTERM, _interrupt)
             try:
                 outcome: tuple[str, Any] = ("ok", self.build(index))
             except PolicyGenError as exc:
@@ -140,6 +157,10 @@ class Workers:
             code = 1
         finally:
             os._exit(code)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def groups_of(items: Sequence[Any], size: int) -> list[list[Any]]:

@@ -148,3 +148,34 @@ def test_children_add_to_the_cache(batch: list[Path], tmp_path: Path) -> None:
     finally:
         db.close()
     assert {"render", "markdown"} <= kinds
+
+
+def test_a_child_asked_to_stop_unwinds_first(tmp_path: Path) -> None:
+    """Stopping the batch lets a child's cleanup run (it stops a LibreOffice it started), then reaps it."""
+    import contextlib
+    import time
+
+    marker = tmp_path / "cleaned-up"
+
+    def build(index: int) -> int:
+        if index == 0:
+            return 0
+        with contextlib.ExitStack() as stack:
+            stack.callback(marker.write_text, "unwound", encoding="utf-8")
+            time.sleep(60)  # a long build, stopped below
+        return index
+
+    pool = workers.Workers(3, build)
+    pids: list[int] = []
+    try:
+        assert pool.result(0) == 0
+        pids = list(pool.running.values())
+        assert pids  # the next groups are building
+        time.sleep(0.3)  # let them reach their build
+    finally:
+        started = time.monotonic()
+        pool.close()
+    assert time.monotonic() - started < workers.STOP_WAIT
+    assert marker.read_text(encoding="utf-8") == "unwound"
+    assert _all_reaped(pids)
+    assert not pool.folder.exists()
