@@ -727,7 +727,7 @@ def generate(
         from .workers import Workers, groups_of
 
         size = LAYOUT_CHUNK if "pdf" in formats or toc_pages else 1  # one LibreOffice run per chunk
-        chunks = [loaded[i : i + size] for i in range(0, len(loaded), size)]
+        chunks = groups_of(loaded, size)
         # With child processes (workers.py), a few chunks make a group, built and let go in one child.
         forked = not keep_builds and len(chunks) > 1 and can_fork()
         groups = groups_of(chunks, max(1, GROUP_PROFILES // size) if forked else 1)

@@ -87,15 +87,27 @@ def test_a_failed_build_stops_libreoffice(fake_session: list[str], tmp_path: Pat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.fixture(scope="module")
+def hangout_docx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """hangout's terms and tips as Word files (no contents page numbers)."""
+    out = tmp_path_factory.mktemp("docx")
+    api.generate([SAMPLES / "hangout.yaml"], out, docs=["tos", "tips"], formats=["docx"], toc_pages=False)
+    return {n: (out / n).read_bytes() for n in ("tos.docx", "tips.docx")}
+
+
+@pytest.fixture
+def starts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The LibreOffice command lines started."""
+    started: list[list[str]] = []
+    real = pdfmod._start
+    monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: started.append(cmd) or real(cmd, env))
+    return started
+
+
 @pytest.mark.slow
 @needs_soffice
-def test_one_libreoffice_start_converts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    starts: list[list[str]] = []
-    real = pdfmod._start
-    monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: starts.append(cmd) or real(cmd, env))
-    docx = api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
-    assert docx.written
-    pdfs = pdfmod.docx_to_pdf({"tips.docx": (tmp_path / "docx" / "tips.docx").read_bytes()})
+def test_one_libreoffice_start_converts(hangout_docx: dict[str, bytes], starts: list[list[str]]) -> None:
+    pdfs = pdfmod.docx_to_pdf({"tips.docx": hangout_docx["tips.docx"]})
     assert pdfs["tips.pdf"].startswith(b"%PDF")
     assert len(starts) == 1, starts  # no separate start to make the profile
     assert not any("--terminate_after_init" in cmd for cmd in starts)
@@ -104,16 +116,11 @@ def test_one_libreoffice_start_converts(monkeypatch: pytest.MonkeyPatch, tmp_pat
 @pytest.mark.slow
 @needs_soffice
 def test_a_libreoffice_that_replaces_the_prepared_macro_still_converts(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    hangout_docx: dict[str, bytes], starts: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fallback: a profile LibreOffice sets up itself, then the macro in a second start."""
-    starts: list[list[str]] = []
-    real = pdfmod._start
-    monkeypatch.setattr(pdfmod, "_start", lambda cmd, env: starts.append(cmd) or real(cmd, env))
     monkeypatch.setattr(pdfmod, "_write_profile", lambda profile, *facts: profile.mkdir(parents=True))  # no macro
-    api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
-    data = (tmp_path / "docx" / "tips.docx").read_bytes()
-    pdfs, pages = pdfmod.layout({"tips.docx": data}, pdf=True, pages=True)
+    pdfs, pages = pdfmod.layout({"tips.docx": hangout_docx["tips.docx"]}, pdf=True, pages=True)
     assert pdfs["tips.pdf"].startswith(b"%PDF")
     assert "tips.docx" in pages
     assert any("--terminate_after_init" in cmd for cmd in starts)
@@ -135,13 +142,11 @@ def test_an_unused_session_is_stopped_and_cleaned_up() -> None:
 @pytest.mark.slow
 @needs_soffice
 def test_pdfs_are_the_same_from_a_prepared_and_a_fallback_profile(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    hangout_docx: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api.generate([SAMPLES / "hangout.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
-    docs = {n: (tmp_path / "docx" / n).read_bytes() for n in ("tos.docx", "tips.docx")}
-    prepared = pdfmod.layout(docs)
+    prepared = pdfmod.layout(hangout_docx)
     monkeypatch.setattr(pdfmod, "_write_profile", lambda profile, *facts: profile.mkdir(parents=True))
-    fallback = pdfmod.layout(docs)
+    fallback = pdfmod.layout(hangout_docx)
     assert prepared == fallback
 
 
@@ -161,11 +166,10 @@ def test_the_prepared_profile_carries_the_installation_build_id_and_version(tmp_
 @pytest.mark.slow
 @needs_soffice
 def test_the_graphics_self_tests_are_skipped_and_the_pdf_is_unchanged(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    hangout_docx: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """LibreOffice runs its graphics self-tests after an upgrade; the prepared profile says it is up to date."""
-    api.generate([SAMPLES / "minimal.yaml"], tmp_path / "docx", formats=["docx"], toc_pages=False)
-    docs = {"tips.docx": (tmp_path / "docx" / "tips.docx").read_bytes()}
+    docs = {"tips.docx": hangout_docx["tips.docx"]}
     logs: list[bool] = []
     real_layout = pdfmod.Session.layout
 
@@ -194,6 +198,7 @@ def test_hostile_installation_files_are_ignored(tmp_path: Path) -> None:
     xcd = tmp_path / "share" / "registry" / "main.xcd"
     xcd.write_text('<prop oor:name="ooSetupVersion"><value>7.4&lt;evil/&gt;</value></prop>', encoding="utf-8")
     assert pdfmod._installation_facts(str(program / "soffice")) == (None, None)
+    pdfmod._installation_facts.cache_clear()  # read once per process; the files changed
     (program / "versionrc").write_text("[Version]\nbuildid=40(Build:2)\n", encoding="utf-8")
     xcd.write_text('<prop oor:name="ooSetupVersion" oor:type="xs:string">\n<value>7.4</value></prop>', encoding="utf-8")
     assert pdfmod._installation_facts(str(program / "soffice")) == ("40(Build:2)", "7.4")

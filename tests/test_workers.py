@@ -65,6 +65,18 @@ def _all_reaped(pids: list[int]) -> bool:
     return True
 
 
+def _failing_for(profile: Path, error: Exception):  # noqa: ANN202
+    """``api.build_many``, raising ``error`` for the group holding ``profile`` (children inherit it by fork)."""
+    real = api.build_many
+
+    def build_many(profiles, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if any(p.source == str(profile) for p in profiles):
+            raise error
+        return real(profiles, *args, **kwargs)
+
+    return build_many
+
+
 def test_children_build_exactly_what_the_process_builds(
     batch: list[Path], spawned: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,13 +95,7 @@ def test_children_build_exactly_what_the_process_builds(
 def test_an_error_in_a_child_fails_the_whole_batch_and_writes_nothing(
     batch: list[Path], spawned: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = api.build_many
-
-    def failing(profiles, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if any(p.source == str(batch[9]) for p in profiles):
-            raise ProfileError(f"{batch[9]}: a clause cannot be rendered for this profile")
-        return real(profiles, *args, **kwargs)
-
+    failing = _failing_for(batch[9], ProfileError(f"{batch[9]}: a clause cannot be rendered for this profile"))
     monkeypatch.setattr(api, "build_many", failing)  # children inherit it (fork)
     with pytest.raises(ProfileError, match="cannot be rendered"):
         api.generate(batch, tmp_path / "out", formats=["md"], keep_builds=False)
@@ -100,13 +106,7 @@ def test_an_error_in_a_child_fails_the_whole_batch_and_writes_nothing(
 def test_a_bug_in_a_child_comes_back_with_its_traceback(
     batch: list[Path], spawned: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = api.build_many
-
-    def buggy(profiles, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if any(p.source == str(batch[6]) for p in profiles):
-            raise ZeroDivisionError("a real bug")
-        return real(profiles, *args, **kwargs)
-
+    buggy = _failing_for(batch[6], ZeroDivisionError("a real bug"))
     monkeypatch.setattr(api, "build_many", buggy)
     with pytest.raises(RuntimeError, match="ZeroDivisionError: a real bug"):
         api.generate(batch, tmp_path / "out", formats=["md"], keep_builds=False)

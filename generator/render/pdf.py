@@ -32,6 +32,7 @@ values derived from the PDF's content, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -310,6 +311,7 @@ def _macro() -> str:
 _BUILD_ID = re.compile(r"[A-Za-z0-9():. _-]{1,64}")
 
 
+@functools.lru_cache(maxsize=4)  # read once per process: main.xcd is a few megabytes
 def _installation_facts(soffice: str) -> tuple[str | None, str | None]:
     """Return the installation's build id and product version (``40(Build:2)``, ``7.4``), each or None.
 
